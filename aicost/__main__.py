@@ -1,0 +1,5 @@
+"""The command line: `python -m aicost COMMAND ...`."""
+
+from aicost.cli import main
+
+raise SystemExit(main())

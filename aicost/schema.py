@@ -1,0 +1,46 @@
+"""Schema versions of the ledger: append-only migrations, each applied once, in order."""
+
+from __future__ import annotations
+
+from aicost import ledger
+
+META = "aicost_meta"
+
+# Version 1: the ledger as first released (kept verbatim: old ledger files were made by it).
+_V1_USAGE = """
+CREATE TABLE usage (
+    provider VARCHAR NOT NULL, source VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+    bucket_start TIMESTAMP NOT NULL, bucket_width VARCHAR NOT NULL, item VARCHAR NOT NULL,
+    model VARCHAR NOT NULL, project VARCHAR NOT NULL, api_key VARCHAR NOT NULL,
+    service_tier VARCHAR NOT NULL, context_window VARCHAR NOT NULL, entry_id VARCHAR NOT NULL,
+    bucket_end TIMESTAMP,
+    input_tokens BIGINT, uncached_input_tokens BIGINT, cache_read_tokens BIGINT, cache_write_tokens BIGINT,
+    cache_write_5m_tokens BIGINT, cache_write_1h_tokens BIGINT, output_tokens BIGINT,
+    requests BIGINT, web_search_requests BIGINT,
+    cost_usd DECIMAL(18,9), cost_status VARCHAR,
+    origin VARCHAR, confidence VARCHAR, note VARCHAR,
+    ingested_at TIMESTAMP, updated_at TIMESTAMP,
+    PRIMARY KEY (provider, source, kind, bucket_start, bucket_width, item, model, project, api_key,
+                 service_tier, context_window, entry_id)
+)
+"""
+
+# Each entry: (version, statements). Never edit a released entry; append a new one.
+MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
+    (1, (_V1_USAGE,)),
+    (
+        2,
+        (
+            # estimates beside billed cost, the price data they came from, cost-line quantities, names
+            "ALTER TABLE usage ADD COLUMN estimate_usd DECIMAL(18,9)",
+            "ALTER TABLE usage ADD COLUMN price_source VARCHAR",
+            "ALTER TABLE usage ADD COLUMN quantity DOUBLE",
+            "ALTER TABLE usage ADD COLUMN quantity_unit VARCHAR",
+            "ALTER TABLE usage ADD COLUMN project_name VARCHAR",
+            "ALTER TABLE usage ADD COLUMN api_key_name VARCHAR",
+        ),
+    ),
+]
+
+LATEST = MIGRATIONS[-1][0]
+assert ledger.TABLE == "usage"

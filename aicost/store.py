@@ -1,0 +1,256 @@
+"""The ledger store: DDL, upserts and reads; the only place that opens database connections."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from aicost import ledger, schema
+from aicost.errors import LedgerBusy, LedgerError
+
+log = logging.getLogger(__name__)
+
+_LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked", "lock on file")
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What an upsert did: rows new, rows whose values changed, rows rewritten unchanged, rows removed."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+    @property
+    def replaced(self) -> int:
+        return self.updated + self.unchanged
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Rows of one provider and source in [start, end): an upsert with a scope makes the batch the whole truth
+    for that window (rows the provider no longer reports are removed), in the same transaction."""
+
+    provider: str
+    source: str
+    start: datetime
+    end: datetime
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(m in text for m in _LOCK_MARKERS)
+
+
+class Store:
+    """The ledger behind a SQLAlchemy URL (DuckDB file by default, PostgreSQL for team servers).
+
+    A connection is held for one operation only, so the dashboard, a CLI run and a scheduled job can share
+    a DuckDB file; a lock held by another process is waited for with bounded, jittered backoff.
+    """
+
+    def __init__(self, url: str, *, lock_timeout: float = 30.0, sleep: Callable[[float], None] = time.sleep):
+        try:
+            self.url = make_url(url)
+        except Exception as exc:  # noqa: BLE001 - any parse failure is a bad setting
+            raise LedgerError(f"AICOST_DATABASE_URL is not a valid database URL: {exc}") from None
+        self.dialect = self.url.get_backend_name()
+        if self.dialect not in ("duckdb", "postgresql"):
+            raise LedgerError(f"unsupported database {self.dialect!r}: use duckdb:/// or postgresql+psycopg://")
+        self.lock_timeout = lock_timeout
+        self._sleep = sleep
+        self._engine: sa.Engine | None = None
+        self._ready = False
+
+    # -- connections ---------------------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> sa.Engine:
+        if self._engine is None:
+            if self.dialect == "duckdb" and self.url.database not in (None, "", ":memory:"):
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            self._engine = sa.create_engine(self.url, poolclass=NullPool)
+        return self._engine
+
+    @contextmanager
+    def _connect(self) -> Iterator[sa.Connection]:
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.02
+        while True:
+            try:
+                conn = self.engine.connect()
+                break
+            except sa.exc.DBAPIError as exc:
+                if not _is_lock_error(exc):
+                    raise LedgerError(f"cannot open the ledger: {exc.orig}") from None
+                if time.monotonic() >= deadline:
+                    raise LedgerBusy(f"the ledger is held by another process (waited {self.lock_timeout:.0f}s)") from None
+                self._sleep(min(delay * (0.5 + random.random()), max(deadline - time.monotonic(), 0)))
+                delay = min(delay * 2, 1.0)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """One connection and one transaction: committed on success, rolled back on any error."""
+        self.ensure_schema()
+        with self._connect() as conn, conn.begin():
+            yield conn
+
+    # -- schema --------------------------------------------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        """Create the ledger or upgrade it in place to the latest schema version."""
+        if self._ready:
+            return
+        with self._connect() as conn, conn.begin():
+            conn.execute(sa.text(f"CREATE TABLE IF NOT EXISTS {schema.META} (key VARCHAR PRIMARY KEY, value VARCHAR)"))
+            row = conn.execute(sa.text(f"SELECT value FROM {schema.META} WHERE key = 'schema_version'")).first()
+            version = int(row[0]) if row else 0
+            if version > schema.LATEST:
+                raise LedgerError(f"the ledger has schema version {version}, newer than this aicost ({schema.LATEST})")
+            for number, statements in schema.MIGRATIONS:
+                if number <= version:
+                    continue
+                for statement in statements:
+                    conn.execute(sa.text(statement))
+                version = number
+            conn.execute(sa.text(f"DELETE FROM {schema.META} WHERE key = 'schema_version'"))
+            conn.execute(
+                sa.text(f"INSERT INTO {schema.META} (key, value) VALUES ('schema_version', :v)"), {"v": str(version)}
+            )
+        self._ready = True
+
+    def schema_version(self) -> int:
+        self.ensure_schema()
+        return int(self.scalar(f"SELECT value FROM {schema.META} WHERE key = 'schema_version'"))
+
+    # -- reads ---------------------------------------------------------------------------------------------
+
+    def frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Run a read query with bound parameters; DECIMAL columns come back as Decimal."""
+        with self.transaction() as conn:
+            result = conn.execute(sa.text(sql), dict(params or {}))
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        with self.transaction() as conn:
+            return conn.execute(sa.text(sql), dict(params or {})).scalar()
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        """Run one write statement in its own transaction; returns the affected row count."""
+        with self.transaction() as conn:
+            return conn.execute(sa.text(sql), dict(params or {})).rowcount
+
+    def count(self) -> int:
+        return int(self.scalar(f"SELECT count(*) FROM {ledger.TABLE}"))
+
+    # -- writes --------------------------------------------------------------------------------------------
+
+    def upsert(
+        self, rows: Iterable[Mapping[str, Any]] | pa.Table, *, scope: Scope | None = None, conn: sa.Connection | None = None
+    ) -> UpsertResult:
+        """Bulk upsert: de-duplicate the batch by the natural key (last wins), then insert-or-replace, in one
+        transaction. With a scope, ledger rows of that window missing from the batch are removed too.
+        Pass conn to join a caller's transaction (e.g. a sync's run log)."""
+        table = rows if isinstance(rows, pa.Table) else to_arrow(rows)
+        if conn is None:
+            with self.transaction() as own:
+                return self._upsert(own, table, scope)
+        self.ensure_schema()
+        return self._upsert(conn, table, scope)
+
+    def _upsert(self, conn: sa.Connection, table: pa.Table, scope: Scope | None) -> UpsertResult:
+        if table.num_rows == 0 and scope is None:
+            return UpsertResult()
+        now = pa.scalar(_now(), pa.timestamp("us"))
+        table = table.set_column(table.schema.get_field_index("updated_at"), "updated_at",
+                                 pa.array([now.as_py()] * table.num_rows, pa.timestamp("us")))
+        table = table.append_column("_ord", pa.array(range(table.num_rows), pa.int64()))
+        self._load_batch(conn, table)
+        key = ", ".join(ledger.KEY)
+        cols = ", ".join(ledger.NAMES)
+        t = ledger.TABLE
+        nulls = " OR ".join(f"{k} IS NULL" for k in ledger.KEY)
+        bad = conn.execute(sa.text(f"SELECT count(*) FROM _batch_raw WHERE {nulls}")).scalar()
+        if bad:
+            raise LedgerError(f"{bad} row(s) have an empty natural-key column; nothing was written")
+        conn.execute(sa.text(
+            f"CREATE TEMP TABLE _batch AS SELECT {cols} FROM ("
+            f" SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY _ord DESC) AS _rn FROM _batch_raw) d"
+            f" WHERE _rn = 1"
+        ))
+        compared = [c for c in ledger.MEASURES if c not in ("ingested_at", "updated_at")]
+        differs = " OR ".join(f"b.{c} IS DISTINCT FROM u.{c}" for c in compared)
+        on = " AND ".join(f"b.{k} = u.{k}" for k in ledger.KEY)
+        counts = conn.execute(sa.text(
+            f"SELECT count(*) AS total, count(u.provider) AS present,"
+            f" coalesce(sum(CASE WHEN u.provider IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END), 0) AS changed"
+            f" FROM _batch b LEFT JOIN {t} u ON {on}"
+        )).one()
+        removed = 0
+        if scope is not None:
+            removed = conn.execute(sa.text(
+                f"DELETE FROM {t} u WHERE provider = :p AND source = :s AND bucket_start >= :a AND bucket_start < :b"
+                f" AND NOT EXISTS (SELECT 1 FROM _batch b WHERE {on})"
+            ), {"p": scope.provider, "s": scope.source, "a": scope.start, "b": scope.end}).rowcount
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in ledger.MEASURES if c != "ingested_at")
+        conn.execute(sa.text(
+            f"INSERT INTO {t} ({cols}) SELECT {cols} FROM _batch"
+            f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        ))
+        conn.execute(sa.text("DROP TABLE _batch"))
+        conn.execute(sa.text("DROP TABLE _batch_raw"))
+        total, present, changed = int(counts[0]), int(counts[1]), int(counts[2])
+        return UpsertResult(new=total - present, updated=changed, unchanged=present - changed, removed=removed)
+
+    def _load_batch(self, conn: sa.Connection, table: pa.Table) -> None:
+        if self.dialect == "duckdb":
+            raw = conn.connection.driver_connection
+            raw.register("_batch_arrow", table)
+            try:
+                conn.execute(sa.text("CREATE TEMP TABLE _batch_raw AS SELECT * FROM _batch_arrow"))
+            finally:
+                raw.unregister("_batch_arrow")
+            return
+        raise LedgerError(f"bulk load is not implemented for {self.dialect}")
+
+
+def to_arrow(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """Ledger rows (dicts, partial allowed) as an Arrow table of the ledger's schema; ingested_at defaults to now."""
+    now = _now()
+    completed = []
+    for row in rows:
+        full = ledger.complete(row)
+        if full["ingested_at"] is None:
+            full["ingested_at"] = now
+        completed.append(full)
+    return pa.Table.from_pylist(completed, schema=ledger.ARROW_SCHEMA)
+
+
+def open_store(settings=None) -> Store:
+    """The store named by the settings (AICOST_DATABASE_URL)."""
+    from aicost.settings import get_settings
+
+    settings = settings or get_settings()
+    return Store(settings.database_url, lock_timeout=settings.lock_timeout_seconds)
