@@ -147,10 +147,10 @@ class Store:
 
     # -- reads ---------------------------------------------------------------------------------------------
 
-    def frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def frame(self, sql: str | sa.TextClause, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """Run a read query with bound parameters; DECIMAL columns come back as Decimal."""
         with self.transaction() as conn:
-            result = conn.execute(sa.text(sql), dict(params or {}))
+            result = conn.execute(sa.text(sql) if isinstance(sql, str) else sql, dict(params or {}))
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
     def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:

@@ -11,3 +11,15 @@ MODULES = (
     "aicost.commands.export",
     "aicost.commands.demo",
 )
+
+
+def window(since, until, providers):
+    """Filters for --since/--until (UTC days, inclusive) and --provider options, validated."""
+    from aicost.errors import InvalidInput
+    from aicost.queries import Filters
+
+    everything = Filters.everything()
+    since, until = since or everything.start, until or everything.end
+    if since > until:
+        raise InvalidInput("--since", f"{since} is after --until {until}")
+    return Filters(since, until, providers=tuple(p.strip().lower() for p in providers))

@@ -1,0 +1,27 @@
+"""`python -m aicost demo`: load (or --remove) the demo data."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+from aicost import demo
+from aicost.store import open_store
+
+NAME = "demo"
+HELP = "load 90 days of demo data (source='demo'); --remove deletes it and nothing else"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--remove", action="store_true", help="delete every demo row")
+
+
+def run(args: argparse.Namespace) -> int:
+    store = open_store()
+    if args.remove:
+        print(f"Removed {demo.remove(store)} demo rows.")
+        return 0
+    result = demo.load(store, datetime.now(UTC).date())
+    print(f"Demo data loaded: {result.new} new rows, {result.replaced} already there "
+          f"(remove with: python -m aicost demo --remove).")
+    return 0

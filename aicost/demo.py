@@ -1,0 +1,137 @@
+"""Demo data: 90 UTC days up to today across five providers, every row flagged source='demo'."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from aicost import ledger, pricing
+from aicost.store import Store, UpsertResult
+
+DAYS = 90
+SPIKE_DAYS_AGO = 12  # one visible spike: a runaway batch job on OpenAI gpt-4.1
+SEED = 20261125
+
+# (model, project, project name, api key, key name, endpoint, tier, daily input tokens, output share)
+_OPENAI = (
+    ("gpt-4o-mini", "proj_web", "Web app", "key_web_prod", "web-prod", "completions", "default", 9_000_000, 0.12),
+    ("gpt-4.1", "proj_web", "Web app", "key_web_prod", "web-prod", "completions", "default", 1_200_000, 0.10),
+    ("gpt-4o", "proj_data", "Data pipeline", "key_data_batch", "data-batch", "completions", "default+batch", 1_500_000, 0.08),
+    ("text-embedding-3-small", "proj_data", "Data pipeline", "key_data_batch", "data-batch", "embeddings", "", 40_000_000, 0.0),
+)
+# (model, workspace, workspace name, api key, key name, daily uncached input, output share)
+_ANTHROPIC = (
+    ("claude-sonnet-4-5", "wrkspc_research", "Research", "apikey_agent", "research-agent", 2_500_000, 0.15),
+    ("claude-haiku-4-5", ledger.DEFAULT_WORKSPACE, "", "apikey_support", "support-bot", 6_000_000, 0.10),
+    ("claude-sonnet-4-5", ledger.DEFAULT_WORKSPACE, "", ledger.CONSOLE_KEY, "", 300_000, 0.20),
+)
+
+
+def _day_factor(day: date, rng: random.Random) -> float:
+    weekend = day.weekday() >= 5
+    return (0.35 if weekend else 1.0) * rng.uniform(0.85, 1.15)
+
+
+def _ts(day: date) -> datetime:
+    return datetime.combine(day, time())
+
+
+def _est(provider: str, model: str, **tokens) -> pricing.Estimate:
+    return pricing.estimate(provider, model, **tokens)
+
+
+def rows(today: date) -> Iterator[dict]:
+    """The demo rows for the 90 days ending today (UTC), deterministic for a given today."""
+    rng = random.Random(SEED)
+    first = today - timedelta(days=DAYS - 1)
+    common = {"source": "demo", "bucket_width": "1d"}
+    for offset in range(DAYS):
+        day = first + timedelta(days=offset)
+        start, end = _ts(day), _ts(day + timedelta(days=1))
+        base = {**common, "bucket_start": start, "bucket_end": end}
+        factor = _day_factor(day, rng)
+        # -- OpenAI: token usage (covered) and the billed cost lines that cover it
+        billed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        for model, proj, proj_name, key, key_name, endpoint, tier, daily, out_share in _OPENAI:
+            scale = factor * (8.0 if (model == "gpt-4.1" and (today - day).days == SPIKE_DAYS_AGO) else 1.0)
+            inp = int(daily * scale)
+            cached = int(inp * 0.3) if endpoint == "completions" else 0
+            out = int(inp * out_share)
+            est = _est("openai", model, input_tokens=inp, output_tokens=out, cache_read_tokens=cached)
+            yield {**base, "provider": "openai", "kind": ledger.KIND_USAGE, "item": endpoint, "model": model,
+                   "project": proj, "project_name": proj_name, "api_key": key, "api_key_name": key_name,
+                   "service_tier": tier, "input_tokens": inp, "uncached_input_tokens": inp - cached,
+                   "cache_read_tokens": cached, "output_tokens": out, "requests": max(1, inp // 2_000),
+                   "cost_status": ledger.COST_COVERED, "estimate_usd": est.cost_usd, "price_source": est.price_source}
+            # billed within a few percent of the list-price estimate, as real bills are
+            billed[(proj, model)] += ledger.money(est.cost_usd * Decimal(str(round(rng.uniform(0.98, 1.03), 4))))
+        for (proj, model), amount in billed.items():
+            yield {**base, "provider": "openai", "kind": ledger.KIND_COST, "item": f"{model}, tokens",
+                   "project": proj, "cost_usd": amount, "cost_status": ledger.COST_BILLED, "origin": "costs"}
+        # -- Anthropic: usage split by cache type (covered) and cost_report lines per workspace
+        billed_a: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        for model, ws, ws_name, key, key_name, daily, out_share in _ANTHROPIC:
+            unc = int(daily * factor)
+            read, w5, w1 = int(unc * 1.5), int(unc * 0.2), int(unc * 0.05)
+            out = int(unc * out_share)
+            tokens = {"input_tokens": unc + read + w5 + w1, "output_tokens": out, "cache_read_tokens": read,
+                      "cache_write_tokens": w5 + w1, "cache_write_5m_tokens": w5, "cache_write_1h_tokens": w1}
+            est = _est("anthropic", model, **tokens)
+            yield {**base, "provider": "anthropic", "kind": ledger.KIND_USAGE, "item": "messages", "model": model,
+                   "project": ws, "project_name": ws_name, "api_key": key, "api_key_name": key_name,
+                   "service_tier": "standard", "context_window": "0-200k", **tokens, "uncached_input_tokens": unc,
+                   "web_search_requests": rng.randint(0, 40) if key == "apikey_agent" else 0,
+                   "cost_status": ledger.COST_COVERED, "estimate_usd": est.cost_usd, "price_source": est.price_source}
+            billed_a[(ws, model)] += est.cost_usd
+        for (ws, model), amount in billed_a.items():
+            yield {**base, "provider": "anthropic", "kind": ledger.KIND_COST, "project": ws,
+                   "item": f"{model} Usage - Tokens", "model": model, "cost_usd": ledger.money(amount),
+                   "cost_status": ledger.COST_BILLED, "origin": "cost_report"}
+        if day.weekday() == 2:  # priority tier: no cost_report line, so the estimate is the spend
+            tokens = {"input_tokens": 400_000, "output_tokens": 60_000}
+            est = _est("anthropic", "claude-sonnet-4-5", **tokens)
+            yield {**base, "provider": "anthropic", "kind": ledger.KIND_USAGE, "item": "messages",
+                   "model": "claude-sonnet-4-5", "project": "wrkspc_research", "project_name": "Research",
+                   "api_key": "apikey_agent", "api_key_name": "research-agent", "service_tier": "priority",
+                   "context_window": "0-200k", **tokens, "uncached_input_tokens": 400_000,
+                   "cost_usd": est.cost_usd, "cost_status": est.status, "estimate_usd": est.cost_usd,
+                   "price_source": est.price_source}
+        # -- Groq: no billing API; token counts estimated with genai-prices (one model it does not know)
+        for model, daily in (("llama-3.3-70b-versatile", 3_000_000), ("custom-finetune-v1", 200_000)):
+            if model == "custom-finetune-v1" and offset % 7:
+                continue
+            inp, out = int(daily * factor), int(daily * factor * 0.2)
+            est = _est("groq", model, input_tokens=inp, output_tokens=out)
+            yield {**base, "provider": "groq", "kind": ledger.KIND_USAGE, "model": model, "project": "default",
+                   "api_key": "groq-main", "input_tokens": inp, "uncached_input_tokens": inp, "output_tokens": out,
+                   "requests": inp // 1_500, "cost_usd": est.cost_usd, "cost_status": est.status,
+                   "estimate_usd": est.cost_usd, "price_source": est.price_source}
+        # -- a local model: self-hosted, zero by intent
+        inp = int(5_000_000 * factor)
+        yield {**base, "provider": "local", "kind": ledger.KIND_USAGE, "model": "llama3.1:8b", "api_key": "",
+               "input_tokens": inp, "uncached_input_tokens": inp, "output_tokens": inp // 4,
+               "requests": inp // 3_000, "cost_usd": Decimal(0), "cost_status": ledger.COST_SELF_HOSTED}
+    # -- Perplexity: monthly invoices, entered as period rows and spread over their days in charts
+    month = first.replace(day=1)
+    while month < today.replace(day=1):
+        nxt = (month + timedelta(days=32)).replace(day=1)
+        if month >= first.replace(day=1):
+            n = (nxt - month).days
+            yield {**common, "provider": "perplexity", "kind": ledger.KIND_COST, "bucket_start": _ts(month),
+                   "bucket_end": _ts(nxt), "bucket_width": f"{n}d", "model": "sonar-pro", "item": "invoice",
+                   "cost_usd": ledger.money(Decimal(180 + 15 * month.month)), "cost_status": ledger.COST_ENTERED,
+                   "confidence": "user-entered", "note": f"Invoice {month:%B %Y}"}
+        month = nxt
+
+
+def load(store: Store, today: date) -> UpsertResult:
+    """Write the demo rows (idempotent: loading twice changes nothing)."""
+    return store.upsert(list(rows(today)))
+
+
+def remove(store: Store) -> int:
+    """Delete every demo row and nothing else; returns how many were removed."""
+    return store.execute(f"DELETE FROM {ledger.TABLE} WHERE source = 'demo'")

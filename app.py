@@ -1,0 +1,11 @@
+"""aicost dashboard: routes to the pages; each page shows, aicost decides."""
+
+import streamlit as st
+
+st.set_page_config(page_title="aicost", page_icon=":material/payments:", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+]
+
+st.navigation(PAGES).run()

@@ -1,0 +1,90 @@
+"""The UI side's one thin module: the cached store and query results, formatting and colours."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import streamlit as st
+
+from aicost import queries
+from aicost.settings import get_settings
+from aicost.store import Store, open_store
+
+# One colour per provider on every page (readable on light and dark themes).
+PROVIDER_COLORS = {
+    "openai": "#10a37f", "anthropic": "#d97757", "groq": "#f55036", "perplexity": "#20808d",
+    "github-copilot": "#6e40c9", "local": "#8c8c8c", "mistral": "#fa520f", "google": "#4285f4",
+}
+PROVIDER_NAMES = {
+    "openai": "OpenAI", "anthropic": "Anthropic", "groq": "Groq", "perplexity": "Perplexity",
+    "github-copilot": "GitHub Copilot", "local": "Local model",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str, lock_timeout: float) -> Store:
+    return Store(url, lock_timeout=lock_timeout)
+
+
+def store() -> Store:
+    """The ledger named by the current settings (one Store object per URL per process)."""
+    s = get_settings()
+    return _store(s.database_url, s.lock_timeout_seconds)
+
+
+def ttl() -> int:
+    return get_settings().cache_ttl_seconds
+
+
+def today() -> date:
+    """Today as a UTC day: every date on every page is UTC."""
+    return datetime.now(UTC).date()
+
+
+@st.cache_data(show_spinner=False, ttl=300)
+def _totals_by(url: str, filters: queries.Filters, by):
+    return queries.totals_by(store(), filters, by)
+
+
+@st.cache_data(show_spinner=False, ttl=300)
+def _month_summary(url: str, day: date, filters: queries.Filters):
+    return queries.month_summary(store(), day, filters)
+
+
+@st.cache_data(show_spinner=False, ttl=300)
+def _has_rows(url: str, source: str | None):
+    return queries.has_rows(store(), source)
+
+
+def totals_by(filters: queries.Filters, by):
+    return _totals_by(store().url.render_as_string(hide_password=False), filters, by)
+
+
+def month_summary(day: date, filters: queries.Filters | None = None):
+    return _month_summary(store().url.render_as_string(hide_password=False), day, filters or queries.Filters.everything())
+
+
+def has_rows(source: str | None = None) -> bool:
+    return _has_rows(store().url.render_as_string(hide_password=False), source)
+
+
+def clear() -> None:
+    """Forget cached query results: call after any write (sync, entry, import, demo)."""
+    st.cache_data.clear()
+
+
+def money(value: Decimal | float | int | None) -> str:
+    """Dollars for display (rounded to cents here, and only here)."""
+    if value is None:
+        return "—"
+    return f"${Decimal(value):,.2f}"
+
+
+def provider_name(slug: str) -> str:
+    return PROVIDER_NAMES.get(slug, slug)
+
+
+def color_map(slugs) -> dict[str, str]:
+    palette = ["#1f77b4", "#9467bd", "#bcbd22", "#17becf", "#e377c2", "#7f7f7f"]
+    return {provider_name(s): PROVIDER_COLORS.get(s, palette[i % len(palette)]) for i, s in enumerate(sorted(slugs))}
