@@ -40,6 +40,21 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "ALTER TABLE usage ADD COLUMN api_key_name VARCHAR",
         ),
     ),
+    (
+        3,
+        (
+            # one row per provider per sync run (dry runs are not logged: they write nothing)
+            """
+            CREATE TABLE sync_runs (
+                run_id VARCHAR NOT NULL PRIMARY KEY, provider VARCHAR NOT NULL,
+                window_start DATE NOT NULL, window_end DATE NOT NULL,
+                started_at TIMESTAMP NOT NULL, ended_at TIMESTAMP NOT NULL, status VARCHAR NOT NULL,
+                rows_new BIGINT, rows_updated BIGINT, rows_unchanged BIGINT, rows_removed BIGINT,
+                requests BIGINT, error VARCHAR
+            )
+            """,
+        ),
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]
