@@ -1,0 +1,90 @@
+"""Provider names: slugs, display names, aliases and where to find numbers for providers without a usage API."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from aicost.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    slug: str
+    name: str
+    usage_api: bool  # True when aicost can sync it from a billing/usage API
+    help: str = ""  # where a user finds the numbers to enter by hand
+
+
+PROVIDERS: dict[str, ProviderInfo] = {
+    p.slug: p
+    for p in (
+        ProviderInfo("openai", "OpenAI", True),
+        ProviderInfo("anthropic", "Anthropic", True),
+        ProviderInfo(
+            "groq", "Groq", False,
+            "Groq console → Dashboard → Usage shows spend and tokens per model and day (per project under "
+            "Projects). Enter a day's or a month's cost, or the tokens for an estimate.",
+        ),
+        ProviderInfo(
+            "perplexity", "Perplexity", False,
+            "Perplexity → Settings → Usage Metrics shows tokens and requests; Invoice history (API Billing) "
+            "has the monthly amounts. A monthly invoice is best entered as a period.",
+        ),
+        ProviderInfo(
+            "github-copilot", "GitHub Copilot", False,
+            "GitHub → Settings → Billing and licensing → Premium request analytics: download the premium "
+            "request usage report (CSV) and import it below, or enter the month's net amount. Seats are "
+            "seats × plan price per month.",
+        ),
+        ProviderInfo(
+            "local", "Local model", False,
+            "Models you run yourself (Ollama, vLLM, llama.cpp). Mark the entry self-hosted for a cost of $0 by "
+            "intent, or enter what the hardware or hosting cost you.",
+        ),
+    )
+}
+
+# Names people type -> slug (after case-folding and collapsing spaces).
+_ALIASES = {
+    "open ai": "openai", "chatgpt": "openai",
+    "claude": "anthropic",
+    "groq cloud": "groq", "groqcloud": "groq",
+    "perplexity ai": "perplexity", "pplx": "perplexity",
+    "github copilot": "github-copilot", "copilot": "github-copilot", "github-copilot": "github-copilot",
+    "local model": "local", "local models": "local", "self-hosted": "local", "self hosted": "local",
+    "ollama": "local", "vllm": "local", "llama.cpp": "local", "lm studio": "local",
+    "together ai": "together", "mistral ai": "mistral", "x.ai": "xai", "grok": "xai",
+    "gemini": "google", "google gemini": "google",
+}
+_NAMES = {info.name.casefold(): slug for slug, info in PROVIDERS.items()}
+# Providers the manual-entry form offers by name, in order (then "Other…").
+MANUAL_CHOICES = ("groq", "perplexity", "github-copilot", "local", "openai", "anthropic")
+
+
+def normalize_provider(text: str | None) -> str:
+    """The provider slug for what a user typed: "Groq ", "groq" and "GROQ" are one provider.
+
+    Raises:
+        InvalidInput: the name is empty.
+    """
+    name = re.sub(r"\s+", " ", (text or "").strip()).casefold()
+    if not name:
+        raise InvalidInput("provider", "is empty")
+    if name in PROVIDERS:
+        return name
+    if name in _NAMES:
+        return _NAMES[name]
+    if name in _ALIASES:
+        return _ALIASES[name]
+    return name.replace(" ", "-")
+
+
+def display_name(slug: str) -> str:
+    """The name pages show for a provider slug (the slug itself for providers we have no name for)."""
+    info = PROVIDERS.get(slug)
+    return info.name if info else slug
+
+
+def info(slug: str) -> ProviderInfo | None:
+    return PROVIDERS.get(slug)

@@ -1,0 +1,122 @@
+"""Parsers for values users give (form fields, options, CSV cells): each rejects with the field and the reason."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+from aicost import ledger
+from aicost.errors import InvalidInput
+
+_INT = re.compile(r"[+-]?\d+")
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+def money(value, field: str, ceiling: Decimal) -> Decimal | None:
+    """A dollar amount from text or a number: None when blank; never negative, NaN, infinite or over ceiling."""
+    if _blank(value):
+        return None
+    if isinstance(value, float):
+        raise InvalidInput(field, "must be given as text or Decimal, not a float")  # floats are not money
+    text = str(value).strip().replace(",", "").removeprefix("$").strip()
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(field, f"{str(value).strip()!r} is not a number") from None
+    if amount.is_nan():
+        raise InvalidInput(field, "is not a number (NaN)")
+    if amount.is_infinite():
+        raise InvalidInput(field, "must be finite")
+    if amount < 0:
+        raise InvalidInput(field, "must not be negative")
+    if amount > ceiling:
+        raise InvalidInput(field, f"{amount} is over the ceiling of ${ceiling:,} per row (AICOST_MAX_ROW_COST_USD)")
+    quantised = ledger.money(amount)
+    if quantised != amount:
+        raise InvalidInput(field, f"has more than {ledger.MONEY_SCALE} decimal places")
+    return quantised
+
+
+def count(value, field: str) -> int | None:
+    """A token or request count: None when blank; a whole, non-negative number ("1,200" allowed)."""
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise InvalidInput(field, "must be a whole number")
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip().replace(",", "").replace("_", "")
+        if text.endswith(".0"):  # spreadsheets write whole numbers as 1200.0
+            text = text[:-2]
+        if not _INT.fullmatch(text):
+            raise InvalidInput(field, f"{str(value).strip()!r} is not a whole number")
+        number = int(text)
+    if number < 0:
+        raise InvalidInput(field, "must not be negative")
+    return number
+
+
+def quantity(value, field: str) -> float | None:
+    """A billed quantity (fractional allowed, e.g. 33.75 premium requests): None when blank."""
+    if _blank(value):
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise InvalidInput(field, f"{str(value).strip()!r} is not a number") from None
+    if not number.is_finite():
+        raise InvalidInput(field, "must be a finite number")
+    if number < 0:
+        raise InvalidInput(field, "must not be negative")
+    return float(number)
+
+
+def day(value, field: str, *, today: date | None = None) -> date:
+    """A UTC day (YYYY-MM-DD, or a date); not in the future."""
+    if _blank(value):
+        raise InvalidInput(field, "is empty (expected YYYY-MM-DD)")
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        text = str(value).strip()
+        try:
+            value = date.fromisoformat(text[:10]) if _looks_timestamped(text) else date.fromisoformat(text)
+        except ValueError:
+            raise InvalidInput(field, f"{text!r} is not a date in the form YYYY-MM-DD") from None
+    if value > (today or today_utc()):
+        raise InvalidInput(field, f"{value.isoformat()} is in the future (UTC)")
+    return value
+
+
+def _looks_timestamped(text: str) -> bool:
+    # "2026-03-22T10:00:00Z" or "2026-03-22 10:00:00": the UTC day is the first ten characters
+    return len(text) > 10 and text[10] in "T " and bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text[:10]))
+
+
+def flag(value, field: str) -> bool:
+    if _blank(value):
+        return False
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().casefold()
+    if text in ("true", "yes", "y", "1"):
+        return True
+    if text in ("false", "no", "n", "0"):
+        return False
+    raise InvalidInput(field, f"{str(value).strip()!r} is not true or false")
+
+
+def text(value, field: str, *, limit: int = 500) -> str:
+    out = "" if value is None else str(value).strip()
+    if len(out) > limit:
+        raise InvalidInput(field, f"is longer than {limit} characters")
+    return out

@@ -1,0 +1,294 @@
+"""CSV imports: detect the format from the header, validate every row, write all rows or none.
+
+Formats: the Anthropic Console usage export, the OpenAI usage dashboard export, the GitHub Copilot premium
+request usage report, and aicost's own generic template (TEMPLATE_COLUMNS, documented in README).
+Imported rows carry source='import' and the file's name as origin; the file name is not part of the natural
+key, so overlapping exports replace each other's days instead of adding up, and re-importing changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from aicost import fields, ledger, manual
+from aicost.errors import InvalidInput
+from aicost.manual import Entry
+from aicost.settings import Settings, get_settings
+from aicost.store import Store, UpsertResult
+
+FORMATS = ("anthropic", "openai", "copilot", "generic")
+MAX_PROBLEMS = 20  # rows listed in a rejection; the rest are counted
+
+TEMPLATE_COLUMNS = (
+    "date", "end_date", "provider", "model", "project", "requests", "input_tokens", "output_tokens",
+    "cache_read_tokens", "cache_write_tokens", "cost_usd", "self_hosted", "note",
+)
+TEMPLATE_EXAMPLE = (
+    ("2026-01-01", "2026-01-31", "Perplexity", "", "", "", "", "", "", "", "42.10", "", "January invoice"),
+    ("2026-01-15", "", "Groq", "llama-3.3-70b-versatile", "", "1200", "3500000", "800000", "", "", "", "", ""),
+    ("2026-01-15", "", "Local model", "llama3.1:8b", "", "300", "", "", "", "", "", "true", "office GPU box"),
+)
+
+# Columns each format needs, by canonical name (lower case, letters and digits only).
+_REQUIRED = {
+    "anthropic": ("usagedateutc", "modelversion", "usageinputtokensnocache", "usageoutputtokens"),
+    "openai": ("starttime", "endtime"),
+    "copilot": ("date", "model", "netamount"),
+    "generic": ("date", "provider"),
+}
+_COPILOT_LEGACY = {"timestamp", "user", "model", "requestsused"}
+
+
+class FileRejected(InvalidInput):
+    """A file with bad rows: nothing of it was written. problems lists (row number, reason)."""
+
+    def __init__(self, file_name: str, problems: list[tuple[int, str]]):
+        self.problems = problems
+        shown = "; ".join(f"row {n}: {reason}" for n, reason in problems[:MAX_PROBLEMS])
+        more = f"; and {len(problems) - MAX_PROBLEMS} more" if len(problems) > MAX_PROBLEMS else ""
+        super().__init__(file_name, f"rejected, nothing imported: {len(problems)} bad row(s): {shown}{more}")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    format: str
+    origin: str
+    rows: int  # ledger rows written (after merging rows of one key)
+    upsert: UpsertResult
+    estimated: int = 0
+    unpriced: int = 0
+
+
+def canon(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def template_csv() -> str:
+    """The generic template with example rows, as downloadable CSV text."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(TEMPLATE_COLUMNS)
+    writer.writerows(TEMPLATE_EXAMPLE)
+    return out.getvalue()
+
+
+def detect(header: list[str]) -> str:
+    """The format of a CSV from its header row."""
+    names = {canon(h) for h in header}
+    if {"usagedateutc", "modelversion"} <= names:
+        return "anthropic"
+    if "netamount" in names and ({"sku", "username", "product"} & names):
+        return "copilot"
+    if _COPILOT_LEGACY <= names:
+        raise InvalidInput("file", "this is the older Copilot premium request report without amounts; download "
+                                   "the current premium request usage report (with net_amount) instead")
+    if {"date", "provider"} <= names:
+        return "generic"
+    if {"starttime", "endtime"} <= names:
+        return "openai"
+    raise InvalidInput("file", "header not recognised as an Anthropic, OpenAI, Copilot or aicost template CSV "
+                               f"(first columns: {', '.join(header[:6])})")
+
+
+# -- one function per format: a CSV record (canonical name -> cell) to an Entry ---------------------------------
+
+
+def _int_cell(rec: dict, *names: str) -> str | None:
+    for n in names:
+        v = rec.get(n)
+        if v not in (None, ""):
+            return v
+    return None
+
+
+def _count(rec: dict, name: str, field: str) -> int:
+    return fields.count(rec.get(name), field) or 0
+
+
+def _anthropic(rec: dict, origin: str) -> Entry:
+    uncached = _count(rec, "usageinputtokensnocache", "usage_input_tokens_no_cache")
+    w5 = _count(rec, "usageinputtokenscachewrite5m", "usage_input_tokens_cache_write_5m")
+    w1 = _count(rec, "usageinputtokenscachewrite1h", "usage_input_tokens_cache_write_1h")
+    read = _count(rec, "usageinputtokenscacheread", "usage_input_tokens_cache_read")
+    workspace = (rec.get("workspace") or "").strip() or ledger.DEFAULT_WORKSPACE
+    key = (rec.get("apikey") or "").strip() or ledger.CONSOLE_KEY
+    return Entry(
+        provider="anthropic", date=rec.get("usagedateutc"), model=rec.get("modelversion"),
+        # genai-prices and the ledger count input as the total: uncached + cache reads + cache writes
+        input_tokens=uncached + read + w5 + w1, output_tokens=rec.get("usageoutputtokens") or "0",
+        project=workspace,
+        extra={"uncached_input_tokens": uncached, "cache_read_tokens": read, "cache_write_tokens": w5 + w1,
+               "cache_write_5m_tokens": w5, "cache_write_1h_tokens": w1, "item": "messages",
+               "web_search_requests": _count(rec, "websearchcount", "web_search_count"),
+               "api_key": key, "api_key_name": key, "project_name": workspace,
+               # context_window is left out of the key on purpose: the older export has no such column, and
+               # both variants of one day must replace each other, not add up (rows of one file are summed)
+               "service_tier": (rec.get("usagetype") or "").strip()},
+    )
+
+
+def _openai(rec: dict, origin: str) -> Entry:
+    day = rec.get("starttimeiso") or ""
+    if not day.strip() and (rec.get("starttime") or "").strip():
+        seconds = _count(rec, "starttime", "start_time")
+        day = datetime.fromtimestamp(seconds, UTC).date().isoformat()
+    endpoint = re.match(r"([a-z_]+?)_usage", Path(origin).name)
+    cached = _count(rec, "inputcachedtokens", "input_cached_tokens")
+    total_in = rec.get("inputtokens")
+    uncached = rec.get("inputuncachedtokens")
+    tier = (rec.get("servicetier") or "").strip()
+    if (rec.get("batch") or "").strip().lower() == "true":
+        tier = tier or "batch"
+    return Entry(
+        provider="openai", date=day, model=rec.get("model"), input_tokens=total_in or "0",
+        output_tokens=rec.get("outputtokens") or "0", requests=rec.get("nummodelrequests"),
+        project=rec.get("projectid"),
+        extra={"cache_read_tokens": cached, "item": endpoint.group(1) if endpoint else "completions",
+               "uncached_input_tokens": _count(rec, "inputuncachedtokens", "input_uncached_tokens")
+               if uncached not in (None, "") else None,
+               "api_key": (rec.get("apikeyid") or "").strip(), "service_tier": tier},
+    )
+
+
+def _copilot(rec: dict, origin: str) -> Entry:
+    user = (rec.get("username") or rec.get("user") or "").strip()
+    return Entry(
+        provider="github-copilot", date=rec.get("date"), model=rec.get("model"), cost=rec.get("netamount"),
+        project=rec.get("organization"),
+        extra={"item": (rec.get("sku") or "premium request").strip(), "api_key": user, "api_key_name": user,
+               "project_name": (rec.get("costcentername") or "").strip() or None,
+               "quantity": fields.quantity(_int_cell(rec, "quantity", "netquantity"), "quantity"),
+               "quantity_unit": (rec.get("unittype") or "premium requests").strip()},
+    )
+
+
+def _generic(rec: dict, origin: str) -> Entry:
+    return Entry(
+        provider=rec.get("provider"), date=rec.get("date"), until=rec.get("enddate"), model=rec.get("model"),
+        cost=rec.get("costusd"), input_tokens=rec.get("inputtokens"), output_tokens=rec.get("outputtokens"),
+        requests=rec.get("requests"), note=rec.get("note"), project=rec.get("project"),
+        self_hosted=fields.flag(rec.get("selfhosted"), "self_hosted"),
+        extra={"cache_read_tokens": fields.count(rec.get("cachereadtokens"), "cache_read_tokens"),
+               "cache_write_tokens": fields.count(rec.get("cachewritetokens"), "cache_write_tokens")},
+    )
+
+
+_PARSERS: dict[str, Callable[[dict, str], Entry]] = {
+    "anthropic": _anthropic, "openai": _openai, "copilot": _copilot, "generic": _generic,
+}
+
+
+# -- reading, merging, writing ------------------------------------------------------------------------------------
+
+
+def _records(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header or not any(h.strip() for h in header):
+        raise InvalidInput("file", "is empty (no header row)")
+    # spreadsheet numbering: the header is row 1, the first data row is row 2
+    return [h.strip() for h in header], ((i + 2, cells) for i, cells in enumerate(reader))
+
+
+_SUMMED = ("input_tokens", "uncached_input_tokens", "cache_read_tokens", "cache_write_tokens",
+           "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens", "requests", "web_search_requests")
+_MERGE_KEY = tuple(k for k in ledger.KEY if k != "entry_id")
+
+
+def _merge(rows: list[dict]) -> list[dict]:
+    """Rows of one natural key in one file (minute- or hour-level exports, several users) become one day row."""
+    merged: dict[tuple, dict] = {}
+    for row in rows:
+        full = ledger.complete(row)
+        key = tuple(full[k] for k in _MERGE_KEY)
+        if key not in merged:
+            merged[key] = full
+            continue
+        into = merged[key]
+        for m in _SUMMED:
+            if full[m] is not None:
+                into[m] = (into[m] or 0) + full[m]
+        for m in ("cost_usd", "estimate_usd"):
+            into[m] = None if into[m] is None or full[m] is None else into[m] + full[m]
+        if full["quantity"] is not None:
+            into["quantity"] = (into["quantity"] or 0) + full["quantity"]
+        if into["cost_status"] != full["cost_status"] and ledger.COST_UNPRICED in (into["cost_status"], full["cost_status"]):
+            into.update(cost_status=ledger.COST_UNPRICED, cost_usd=None)
+        if full["note"] and full["note"] not in (into["note"] or ""):
+            into["note"] = "; ".join(n for n in (into["note"], full["note"]) if n)
+    for row in merged.values():
+        ident = "|".join(str(row[k]) for k in _MERGE_KEY)
+        row["entry_id"] = "imp-" + hashlib.sha256(ident.encode()).hexdigest()[:20]
+    return list(merged.values())
+
+
+def parse(data: bytes, file_name: str, *, format: str | None = None, settings: Settings | None = None,
+          today: date | None = None) -> tuple[str, list[dict]]:
+    """Validate a whole CSV file and return (format, ledger rows); raise FileRejected listing every bad row."""
+    settings = settings or get_settings()
+    origin = Path(file_name).name
+    if len(data) > settings.import_max_bytes:
+        raise InvalidInput(origin, f"is {len(data):,} bytes, over the import limit of {settings.import_max_bytes:,} "
+                                   "(AICOST_IMPORT_MAX_BYTES)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(origin, "is not UTF-8 text; export it as CSV (UTF-8)") from None
+    header, records = _records(text)
+    fmt = format or detect(header)
+    if fmt not in FORMATS:
+        raise InvalidInput("format", f"{fmt!r} is not one of {', '.join(FORMATS)}")
+    names = [canon(h) for h in header]
+    missing = [n for n in _REQUIRED[fmt] if n not in names]
+    if missing:
+        raise InvalidInput(origin, f"missing column(s) for the {fmt} format: {', '.join(missing)}")
+    rows, problems = [], []
+    for number, cells in records:
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(names):
+            problems.append((number, f"has {len(cells)} cells but the header has {len(names)}"))
+            continue
+        rec = {n: c.strip() for n, c in zip(names, cells, strict=False)}
+        try:
+            entry = _PARSERS[fmt](rec, origin)
+            row = manual.build_row(entry, settings=settings, today=today, source="import")
+        except InvalidInput as exc:
+            problems.append((number, f"{exc.field}: {exc.reason}"))
+            continue
+        row["origin"] = origin
+        rows.append(row)
+    if problems:
+        raise FileRejected(origin, problems)
+    return fmt, _merge(rows)
+
+
+def import_bytes(store: Store, data: bytes, file_name: str, *, format: str | None = None,
+                 settings: Settings | None = None, today: date | None = None) -> ImportResult:
+    """Import one CSV file (all rows in one transaction, or nothing)."""
+    fmt, rows = parse(data, file_name, format=format, settings=settings, today=today)
+    result = store.upsert(rows) if rows else UpsertResult()
+    statuses = [r["cost_status"] for r in rows]
+    return ImportResult(fmt, Path(file_name).name, len(rows), result,
+                        statuses.count(ledger.COST_ESTIMATED), statuses.count(ledger.COST_UNPRICED))
+
+
+def import_file(store: Store, path: str | Path, *, format: str | None = None, settings: Settings | None = None,
+                today: date | None = None) -> ImportResult:
+    settings = settings or get_settings()
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidInput(str(path), f"cannot be read: {exc.strerror}") from None
+    if size > settings.import_max_bytes:  # refuse before reading it into memory
+        raise InvalidInput(path.name, f"is {size:,} bytes, over the import limit of {settings.import_max_bytes:,} "
+                                      "(AICOST_IMPORT_MAX_BYTES)")
+    return import_bytes(store, path.read_bytes(), path.name, format=format, settings=settings, today=today)

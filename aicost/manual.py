@@ -1,0 +1,191 @@
+"""Manual ledger entries: validate what a user typed, and add, edit, delete and list manual and imported rows."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pandas as pd
+import sqlalchemy as sa
+
+from aicost import catalog, fields, ledger, pricing
+from aicost.errors import InvalidInput
+from aicost.settings import Settings, get_settings
+from aicost.store import Store
+
+CONFIDENCE_MANUAL = "user-entered"
+CONFIDENCE_IMPORT = "imported"
+EDITABLE_SOURCES = ("manual", "import")
+MAX_PERIOD_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a user gave for one manual entry; values may be raw text (form, command line) or typed."""
+
+    provider: str | None
+    date: object  # date or "YYYY-MM-DD"
+    until: object = None  # last day of a period (inclusive), or None for one day
+    model: str | None = None
+    cost: object = None  # dollars: text or Decimal
+    input_tokens: object = None
+    output_tokens: object = None
+    requests: object = None
+    note: str | None = None
+    self_hosted: bool = False
+    project: str | None = None
+    extra: dict = field(default_factory=dict)  # further ledger measures (cache tokens) from imports
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time())
+
+
+def period(start: date, until: date | None) -> tuple[str, datetime]:
+    """bucket_width and exclusive bucket_end for a day or an inclusive period of days."""
+    last = until or start
+    if last < start:
+        raise InvalidInput("until", f"{last.isoformat()} is before the start date {start.isoformat()}")
+    days = (last - start).days + 1
+    if days > MAX_PERIOD_DAYS:
+        raise InvalidInput("until", f"a period may span at most {MAX_PERIOD_DAYS} days")
+    return f"{days}d", day_start(last + timedelta(days=1))
+
+
+def build_row(entry: Entry, *, settings: Settings | None = None, today: date | None = None,
+              source: str = "manual") -> dict:
+    """Validate an entry and turn it into a ledger row (without entry_id), or raise InvalidInput.
+
+    A cost makes it a cost row (entered); tokens without a cost are estimated with genai-prices (or unpriced
+    for a model it does not know); self-hosted means $0 by intent.
+    """
+    settings = settings or get_settings()
+    provider = catalog.normalize_provider(entry.provider)
+    start = fields.day(entry.date, "date", today=today)
+    until = fields.day(entry.until, "until", today=today) if not fields._blank(entry.until) else None
+    width, end = period(start, until)
+    model = fields.text(entry.model, "model", limit=200)
+    cost = fields.money(entry.cost, "cost", settings.max_row_cost_usd)
+    input_tokens = fields.count(entry.input_tokens, "input_tokens")
+    output_tokens = fields.count(entry.output_tokens, "output_tokens")
+    requests = fields.count(entry.requests, "requests")
+    note = fields.text(entry.note, "note")
+    self_hosted = bool(entry.self_hosted)
+    cache_read = entry.extra.get("cache_read_tokens") or 0
+    cache_write = entry.extra.get("cache_write_tokens") or 0
+    if self_hosted and cost not in (None, Decimal(0)):
+        raise InvalidInput("cost", "a self-hosted entry costs $0 by intent; leave cost empty or untick self-hosted")
+    has_tokens = input_tokens is not None or output_tokens is not None
+    if cost is None and not self_hosted and not has_tokens and requests is None:
+        raise InvalidInput("cost", "give a cost, token counts or requests (or mark a local model self-hosted)")
+
+    row = {
+        "provider": provider, "source": source, "bucket_start": day_start(start), "bucket_width": width,
+        "bucket_end": end, "model": model, "project": fields.text(entry.project, "project", limit=200),
+        "input_tokens": input_tokens, "output_tokens": output_tokens, "requests": requests, "note": note,
+        "confidence": CONFIDENCE_MANUAL if source == "manual" else CONFIDENCE_IMPORT,
+        **{k: v for k, v in entry.extra.items() if v is not None},
+    }
+    estimate = None
+    if has_tokens and not self_hosted:
+        estimate = pricing.estimate(provider, model, input_tokens=input_tokens or 0, output_tokens=output_tokens or 0,
+                                    cache_read_tokens=cache_read, cache_write_tokens=cache_write,
+                                    cache_write_5m_tokens=entry.extra.get("cache_write_5m_tokens"),
+                                    cache_write_1h_tokens=entry.extra.get("cache_write_1h_tokens"),
+                                    when=day_start(start))
+        row["price_source"] = estimate.price_source
+        row["estimate_usd"] = estimate.cost_usd
+    if self_hosted:
+        row.update(kind=ledger.KIND_USAGE, cost_usd=ledger.money(0), cost_status=ledger.COST_SELF_HOSTED)
+    elif cost is not None:
+        row.update(kind=ledger.KIND_COST, cost_usd=cost, cost_status=ledger.COST_ENTERED)
+    elif estimate is not None:
+        row.update(kind=ledger.KIND_USAGE, cost_usd=estimate.cost_usd, cost_status=estimate.status)
+    else:  # requests only: no way to price it, shown as unpriced
+        row.update(kind=ledger.KIND_USAGE, cost_usd=None, cost_status=ledger.COST_UNPRICED)
+    return row
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def add(store: Store, entry: Entry, *, settings: Settings | None = None, today: date | None = None) -> str:
+    """Validate and write one manual entry; returns its id. Nothing is written if it is invalid."""
+    row = build_row(entry, settings=settings, today=today)
+    row["entry_id"] = new_id()
+    store.upsert([row])
+    return row["entry_id"]
+
+
+def _existing(store: Store, entry_id: str) -> dict:
+    if not entry_id or not str(entry_id).strip():
+        raise InvalidInput("entry", "no id given (rows from provider APIs have none and are read-only)")
+    frame = store.frame(f"SELECT {', '.join(ledger.NAMES)} FROM {ledger.TABLE} WHERE entry_id = :id",
+                        {"id": str(entry_id).strip()})
+    if frame.empty:
+        raise InvalidInput("entry", f"no entry with id {entry_id!r}")
+    row = frame.iloc[0].to_dict()
+    if row["source"] not in EDITABLE_SOURCES:
+        raise InvalidInput("entry", f"{row['source']} rows are read-only")
+    return row
+
+
+def get(store: Store, entry_id: str) -> dict:
+    """One manual or imported row by id (raises InvalidInput if there is none, or it is an API row)."""
+    return _existing(store, entry_id)
+
+
+def edit(store: Store, entry_id: str, entry: Entry, *, settings: Settings | None = None,
+         today: date | None = None) -> None:
+    """Replace a manual or imported row with a re-validated one, keeping its id and first-written time."""
+    old = _existing(store, entry_id)
+    row = build_row(entry, settings=settings, today=today, source=old["source"])
+    row["entry_id"] = old["entry_id"]
+    row["origin"] = old["origin"]
+    row["ingested_at"] = old["ingested_at"]
+    if old["source"] == "import":
+        row["confidence"] = CONFIDENCE_IMPORT
+        for keep in ("item", "api_key", "service_tier", "context_window", "api_key_name", "project_name"):
+            row.setdefault(keep, old[keep])
+    with store.transaction() as conn:  # one transaction: the old row goes only if the new one is written
+        conn.execute(sa.text(f"DELETE FROM {ledger.TABLE} WHERE entry_id = :id AND source = :s"),
+                     {"id": old["entry_id"], "s": old["source"]})
+        store.upsert([row], conn=conn)
+
+
+def delete(store: Store, entry_id: str) -> dict:
+    """Delete one manual or imported row by id; API rows are refused. Returns the deleted row."""
+    old = _existing(store, entry_id)
+    store.execute(f"DELETE FROM {ledger.TABLE} WHERE entry_id = :id AND source = :s",
+                  {"id": old["entry_id"], "s": old["source"]})
+    return old
+
+
+def label(source: str, cost_status: str | None) -> str:
+    """How a row is labelled wherever it appears: user-entered / imported, plus estimated / unpriced."""
+    parts = [CONFIDENCE_MANUAL if source == "manual" else CONFIDENCE_IMPORT if source == "import" else source]
+    if cost_status in (ledger.COST_ESTIMATED, ledger.COST_UNPRICED, ledger.COST_SELF_HOSTED):
+        parts.append(cost_status)
+    return ", ".join(parts)
+
+
+def list_entries(store: Store, sources: tuple[str, ...] = EDITABLE_SOURCES, limit: int = 500) -> pd.DataFrame:
+    """Manual and imported rows, newest first, with labels and display names; for the page and `entries list`."""
+    sql = (
+        f"SELECT entry_id, source, provider, CAST(bucket_start AS DATE) AS start_day, bucket_width, bucket_end,"
+        f" model, project, api_key, requests, input_tokens, output_tokens, cost_usd, cost_status, estimate_usd,"
+        f" price_source, note, origin, kind FROM {ledger.TABLE}"
+        f" WHERE source IN :sources ORDER BY bucket_start DESC, updated_at DESC, entry_id LIMIT :limit"
+    )
+    clause = sa.text(sql).bindparams(sa.bindparam("sources", expanding=True))
+    frame = store.frame(clause, {"sources": list(sources), "limit": int(limit)})
+    if frame.empty:
+        return frame.assign(end_day=[], provider_name=[], label=[])
+    frame["end_day"] = frame["bucket_end"].map(lambda t: (pd.Timestamp(t) - timedelta(days=1)).date()
+                                               if t is not None and not pd.isna(t) else None)
+    frame["provider_name"] = frame["provider"].map(catalog.display_name)
+    frame["label"] = [label(a, b) for a, b in zip(frame["source"], frame["cost_status"], strict=True)]
+    return frame.drop(columns=["bucket_end"])
