@@ -189,7 +189,11 @@ def rows(store: Store, f: Filters) -> pd.DataFrame:
             where.append(f"{name} IN :f_{name}")
     sql = (f"SELECT {', '.join(ledger.NAMES)} FROM {ledger.TABLE} WHERE {' AND '.join(where)}"
            f" ORDER BY bucket_start, provider, source, kind, item, model, project, api_key")
-    return _run(store, sql, params)
+    frame = _run(store, sql, params)
+    for column in ledger.COLUMNS:  # whole numbers stay whole where some rows have none
+        if column.sql == "BIGINT":
+            frame[column.name] = frame[column.name].astype("Int64")
+    return frame
 
 
 def providers(store: Store) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 #   def add_arguments(parser: argparse.ArgumentParser) -> None
 #   def run(args: argparse.Namespace) -> int       (raise aicost.errors.AicostError for expected failures)
 MODULES = (
+    "aicost.commands.init",
     "aicost.commands.report",
     "aicost.commands.export",
     "aicost.commands.demo",

@@ -1,0 +1,120 @@
+"""The command line as a user runs it: real processes against a real ledger file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from decimal import Decimal
+
+from aicost import ledger
+
+
+def _seed(store):
+    store.upsert([
+        {"provider": "openai", "source": "api", "kind": "cost", "item": "gpt-4o, input", "project": "proj_a",
+         "bucket_start": datetime(2026, 10, 1), "bucket_width": "1d", "cost_usd": Decimal("1.2378912"),
+         "cost_status": ledger.COST_BILLED},
+        {"provider": "openai", "source": "api", "kind": "usage", "item": "completions", "model": "gpt-4o",
+         "project": "proj_a", "bucket_start": datetime(2026, 10, 1), "bucket_width": "1d", "input_tokens": 1500,
+         "cache_read_tokens": 500, "output_tokens": 40, "requests": 3, "cost_status": ledger.COST_COVERED,
+         "estimate_usd": Decimal("1.30")},
+        {"provider": "groq", "source": "manual", "kind": "cost", "model": "llama", "entry_id": "e1",
+         "bucket_start": datetime(2026, 11, 2), "bucket_width": "1d", "cost_usd": Decimal("2.50"),
+         "cost_status": ledger.COST_ENTERED, "note": "=HYPERLINK(\"http://evil\")", "input_tokens": 10},
+    ])
+
+
+def test_help_lists_the_commands(cli):
+    out = cli("--help")
+    assert out.returncode == 0
+    for command in ("report", "export", "demo"):
+        assert command in out.stdout
+
+
+def test_report_json_by_provider(cli, store):
+    _seed(store)
+    out = cli("report", "--by", "provider", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout, parse_float=Decimal)
+    assert [d["provider"] for d in data] == ["groq", "openai"]
+    openai = data[1]
+    assert openai["cost_usd"] == Decimal("1.2378912")  # billed, not billed + estimate
+    assert (openai["input_tokens"], openai["output_tokens"], openai["cache_read_tokens"],
+            openai["cache_write_tokens"], openai["requests"]) == (1500, 40, 500, 0, 3)
+
+
+def test_report_json_by_day_and_month_with_bounds(cli, store):
+    _seed(store)
+    days = json.loads(cli("report", "--by", "day", "--json", "--since", "2026-10-01", "--until", "2026-10-01").stdout)
+    assert [d["day"] for d in days] == ["2026-10-01"]
+    months = json.loads(cli("report", "--by", "month", "--json").stdout)
+    assert [(m["month"], m["cost_usd"]) for m in months] == [("2026-10", 1.2378912), ("2026-11", 2.5)]
+    groq = json.loads(cli("report", "--by", "model", "--json", "--provider", "Groq").stdout)
+    assert [g["model"] for g in groq] == ["llama"]
+
+
+def test_report_table_is_readable(cli, store):
+    _seed(store)
+    out = cli("report", "--by", "project")
+    assert out.returncode == 0
+    assert "PROJECT" in out.stdout and "proj_a" in out.stdout and "TOTAL" in out.stdout and "3.74" in out.stdout
+
+
+def test_report_on_an_empty_ledger(cli, store):
+    out = cli("report")
+    assert out.returncode == 0 and "No spend" in out.stdout
+    assert json.loads(cli("report", "--json").stdout) == []
+
+
+def test_bad_dates_and_options_give_one_line_and_no_traceback(cli, store):
+    for args in (["report", "--since", "2026-13-01"], ["report", "--by", "week"],
+                 ["report", "--since", "2026-10-05", "--until", "2026-10-01"], ["export", "--format", "xml"]):
+        out = cli(*args)
+        assert out.returncode != 0, args
+        assert "Traceback" not in out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+        assert out.stderr.startswith("aicost: error:")
+
+
+def test_unreadable_ledger_is_a_clear_error(cli, tmp_path):
+    bad = tmp_path / "not-a-ledger.duckdb"
+    bad.write_text("this is not a database")
+    out = cli("report", env={"AICOST_DATABASE_URL": f"duckdb:///{bad}"})
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr and "cannot open the ledger" in out.stderr
+
+
+def test_export_csv_neutralises_formulas_and_keeps_numbers(cli, store):
+    _seed(store)
+    out = cli("export", "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert len(rows) == 3
+    assert "bucket_start_utc" in rows[0]
+    groq = next(r for r in rows if r["provider"] == "groq")
+    assert groq["note"] == "'=HYPERLINK(\"http://evil\")"
+    assert groq["cost_usd"] == "2.500000000" and groq["input_tokens"] == "10"
+
+
+def test_export_json_to_a_file_with_exact_money(cli, store, tmp_path):
+    _seed(store)
+    target = tmp_path / "out.json"
+    out = cli("export", "--format", "json", "--provider", "openai", "--output", str(target))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(target.read_text(), parse_float=Decimal)
+    assert {d["kind"] for d in data} == {"usage", "cost"}
+    assert next(d for d in data if d["kind"] == "cost")["cost_usd"] == Decimal("1.2378912")
+
+
+def test_demo_load_and_remove_leave_other_rows(cli, store):
+    _seed(store)
+    loaded = cli("demo")
+    assert loaded.returncode == 0 and "new rows" in loaded.stdout
+    assert store.count() > 1000
+    again = cli("demo")
+    assert "0 new rows" in again.stdout
+    removed = cli("demo", "--remove")
+    assert removed.returncode == 0
+    assert store.count() == 3

@@ -1,0 +1,45 @@
+"""Demo data: what it promises a first-time user."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from aicost import demo, ledger, queries
+
+TODAY = date(2026, 11, 25)
+
+
+def test_demo_covers_90_days_of_many_providers(store):
+    demo.load(store, TODAY)
+    assert set(store.frame("SELECT DISTINCT source FROM usage")["source"]) == {"demo"}
+    span = store.frame("SELECT min(bucket_start) AS a, max(bucket_start) AS b FROM usage WHERE bucket_width = '1d'")
+    assert span["a"][0].date() == TODAY - timedelta(days=89) and span["b"][0].date() == TODAY
+    assert set(queries.providers(store)) == {"openai", "anthropic", "groq", "perplexity", "local"}
+    kinds = store.frame("SELECT DISTINCT cost_status FROM usage")["cost_status"]
+    assert {ledger.COST_BILLED, ledger.COST_ESTIMATED, ledger.COST_COVERED, ledger.COST_UNPRICED,
+            ledger.COST_ENTERED, ledger.COST_SELF_HOSTED} <= set(kinds)
+    assert store.scalar("SELECT count(DISTINCT project) FROM usage WHERE provider = 'anthropic'") >= 2
+    assert store.scalar("SELECT sum(cache_read_tokens) FROM usage") > 0
+
+
+def test_demo_has_one_visible_spike(store):
+    demo.load(store, TODAY)
+    f = queries.Filters(TODAY - timedelta(days=89), TODAY, providers=("openai",))
+    daily = queries.totals_by(store, f, "day").set_index("day")["cost_usd"].astype(float)
+    spike_day = TODAY - timedelta(days=demo.SPIKE_DAYS_AGO)
+    assert daily.idxmax() == spike_day
+    assert daily[spike_day] > 3 * daily.median()
+    others = daily.drop(spike_day)
+    assert (others < 2 * others.median()).all()
+
+
+def test_demo_is_idempotent_and_removable_alone(store):
+    store.upsert([{"provider": "groq", "source": "manual", "kind": "cost", "entry_id": "keep",
+                   "bucket_start": pd.Timestamp("2026-11-01").to_pydatetime(), "bucket_width": "1d"}])
+    first = demo.load(store, TODAY)
+    second = demo.load(store, TODAY)
+    assert second.new == 0 and second.unchanged == first.new
+    assert demo.remove(store) == first.new
+    assert list(store.frame("SELECT entry_id FROM usage")["entry_id"]) == ["keep"]

@@ -1,0 +1,41 @@
+"""The Overview through Streamlit's AppTest: empty state, demo data loaded, demo removed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from aicost import ledger
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_empty_ledger_offers_demo_data_and_removal_empties_it(app_test, store):
+    at = app_test().run()
+    assert not at.exception
+    assert "ledger is empty" in at.info[0].value
+    _button(at, "Load demo data").click().run()
+    assert not at.exception
+    assert store.count() > 1000
+    labels = [m.label for m in at.metric]
+    assert labels == ["Month to date", "Last month", "Same point last month"]
+    assert all(m.value.startswith("$") for m in at.metric)
+    assert len(at.get("plotly_chart")) == 1
+    _button(at, "Remove demo data").click().run()
+    assert not at.exception
+    assert store.count() == 0
+    assert "ledger is empty" in at.info[0].value
+
+
+def test_overview_figures_come_from_the_ledger(app_test, store):
+    now = datetime.utcnow()
+    store.upsert([{"provider": "openai", "source": "api", "kind": "cost", "item": "x", "bucket_width": "1d",
+                   "bucket_start": datetime(now.year, now.month, 1), "cost_usd": Decimal("1234.565"),
+                   "cost_status": ledger.COST_BILLED}])
+    at = app_test().run()
+    assert not at.exception
+    assert at.metric[0].value == "$1,234.56" or at.metric[0].value == "$1,234.57"
+    assert "OpenAI" in at.dataframe[0].value["Provider"].tolist()
+    assert not [b for b in at.button if b.label == "Remove demo data"]

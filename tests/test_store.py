@@ -1,0 +1,132 @@
+"""The ledger store on a real DuckDB file: idempotent bulk upserts, exact money, schema upgrades."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from aicost import ledger, schema
+from aicost.errors import LedgerError
+from aicost.store import Scope, Store
+
+
+def _row(day: int, item: str = "gpt-4o, input", cost: str = "1.25", **extra) -> dict:
+    return {"provider": "openai", "source": "api", "kind": "cost", "bucket_start": datetime(2026, 10, day),
+            "bucket_end": datetime(2026, 10, day + 1), "bucket_width": "1d", "item": item, "project": "proj_a",
+            "cost_usd": Decimal(cost), "cost_status": ledger.COST_BILLED, **extra}
+
+
+def _total(store: Store) -> Decimal:
+    return store.scalar("SELECT sum(cost_usd) FROM usage")
+
+
+def test_same_batch_twice_changes_nothing(store):
+    batch = [_row(d) for d in range(1, 11)]
+    first = store.upsert(batch)
+    assert (first.new, first.updated, first.unchanged) == (10, 0, 0)
+    before = store.frame("SELECT * EXCLUDE (updated_at) FROM usage ORDER BY bucket_start")
+    second = store.upsert(batch)
+    assert (second.new, second.updated, second.unchanged) == (0, 0, 10)
+    after = store.frame("SELECT * EXCLUDE (updated_at) FROM usage ORDER BY bucket_start")
+    assert store.count() == 10
+    assert before.equals(after)  # ingested_at survives a replace too
+    assert _total(store) == Decimal("12.5")
+
+
+def test_duplicate_keys_in_one_batch_keep_the_last(store):
+    result = store.upsert([_row(1, cost="1.00"), _row(1, cost="2.00"), _row(2)])
+    assert result.new == 2
+    assert store.count() == 2
+    assert store.scalar("SELECT cost_usd FROM usage WHERE bucket_start = '2026-10-01'") == Decimal("2")
+
+
+def test_a_changed_value_is_counted_as_updated(store):
+    store.upsert([_row(1), _row(2)])
+    result = store.upsert([_row(1, cost="9.99"), _row(2)])
+    assert (result.new, result.updated, result.unchanged) == (0, 1, 1)
+    assert _total(store) == Decimal("11.24")
+
+
+def test_money_is_exact_to_the_nano_dollar(store):
+    # Anthropic "123.78912" cents is $1.2378912; a thousand such rows add up exactly.
+    store.upsert([_row(1, item=f"line {i}", cost="1.2378912") for i in range(1000)])
+    total = _total(store)
+    assert isinstance(total, Decimal)
+    assert total == Decimal("1237.8912")
+    assert float(sum([1.2378912] * 1000)) != 1237.8912  # what floats would have said
+
+
+def test_empty_key_column_is_rejected_and_nothing_written(store):
+    store.upsert([_row(1)])
+    bad = _row(2)
+    bad["bucket_start"] = None
+    with pytest.raises(LedgerError, match="natural-key"):
+        store.upsert([_row(3), bad])
+    assert store.count() == 1
+
+
+def test_scope_makes_the_batch_the_truth_for_its_window(store):
+    store.upsert([_row(1, item="a"), _row(1, item="b"), _row(2, item="a"), _row(5, item="a")])
+    result = store.upsert([_row(1, item="a", cost="3.00"), _row(2, item="a")],
+                          scope=Scope("openai", "api", datetime(2026, 10, 1), datetime(2026, 10, 3)))
+    assert (result.new, result.updated, result.unchanged, result.removed) == (0, 1, 1, 1)
+    days = store.frame("SELECT bucket_start, item, cost_usd FROM usage ORDER BY 1, 2")
+    assert list(days["item"]) == ["a", "a", "a"]  # 'b' of day 1 gone, day 5 untouched
+    assert _total(store) == Decimal("5.50")
+
+
+def test_scope_leaves_other_sources_alone(store):
+    manual = _row(1, item="", source="manual", entry_id="e1", cost_status=ledger.COST_ENTERED)
+    store.upsert([manual, _row(1)])
+    store.upsert([], scope=Scope("openai", "api", datetime(2026, 10, 1), datetime(2026, 10, 2)))
+    assert list(store.frame("SELECT source FROM usage")["source"]) == ["manual"]
+
+
+def test_ledger_made_by_schema_v1_upgrades_in_place(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))  # a ledger exactly as version 1 of aicost left it
+    con.execute(f"CREATE TABLE {schema.META} (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute(f"INSERT INTO {schema.META} VALUES ('schema_version', '1')")
+    for statement in dict(schema.MIGRATIONS)[1]:
+        con.execute(statement)
+    con.execute("""INSERT INTO usage (provider, source, kind, bucket_start, bucket_width, item, model, project,
+                   api_key, service_tier, context_window, entry_id, cost_usd, cost_status, note)
+                   VALUES ('groq', 'manual', 'cost', '2026-09-01', '1d', '', 'llama', '', '', '', '', 'e1',
+                           12.345678901, 'entered', 'kept')""")
+    con.close()
+
+    store = Store(f"duckdb:///{path}")
+    assert store.schema_version() == schema.LATEST
+    old = store.frame("SELECT provider, cost_usd, note, estimate_usd FROM usage")
+    assert old.to_dict("records") == [{"provider": "groq", "cost_usd": Decimal("12.345678901"), "note": "kept",
+                                       "estimate_usd": None}]
+    columns = set(store.frame("SELECT column_name FROM information_schema.columns WHERE table_name = 'usage'")
+                  ["column_name"])
+    assert columns == set(ledger.NAMES)
+    store.upsert([_row(1)])  # and the upgraded ledger takes current rows
+    assert store.count() == 2
+
+
+def test_fresh_ledger_has_exactly_the_declared_columns(store):
+    columns = list(store.frame("SELECT column_name FROM information_schema.columns WHERE table_name = 'usage'")
+                   ["column_name"])
+    assert set(columns) == set(ledger.NAMES)
+    keys = store.frame("SELECT constraint_column_names FROM duckdb_constraints() "
+                       "WHERE table_name = 'usage' AND constraint_type = 'PRIMARY KEY'")
+    assert tuple(keys.iloc[0, 0]) == ledger.KEY
+
+
+def test_newer_ledger_is_refused(tmp_path):
+    store = Store(f"duckdb:///{tmp_path / 'l.duckdb'}")
+    store.ensure_schema()
+    store.execute(f"UPDATE {schema.META} SET value = '999' WHERE key = 'schema_version'")
+    with pytest.raises(LedgerError, match="newer"):
+        Store(store.url.render_as_string()).ensure_schema()
+
+
+def test_bad_url_is_a_clear_error():
+    with pytest.raises(LedgerError, match="unsupported database"):
+        Store("sqlite:///x.db")
