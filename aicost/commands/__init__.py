@@ -11,6 +11,9 @@ MODULES = (
     "aicost.commands.report",
     "aicost.commands.export",
     "aicost.commands.demo",
+    "aicost.commands.add",
+    "aicost.commands.import_csv",
+    "aicost.commands.entries",
 )
 
 

@@ -1,0 +1,41 @@
+"""`python -m aicost add`: one manual ledger entry (a day or a period) for providers without a usage API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from aicost import catalog, manual
+from aicost.manual import Entry
+from aicost.store import open_store
+
+NAME = "add"
+HELP = "add a manual entry: a day's or a period's cost or tokens (Groq, Perplexity, Copilot, local models ...)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    # dates and numbers are taken as text and validated by aicost.manual, so the command line and the page
+    # reject the same values with the same words
+    p.add_argument("--provider", required=True, help="groq, perplexity, github-copilot, local, or any name")
+    p.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="UTC day (first day of a period)")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="last UTC day of a period, inclusive (e.g. an invoice)")
+    p.add_argument("--model", default="", help="model name, for token estimates")
+    p.add_argument("--cost", metavar="USD", help="amount in US dollars")
+    p.add_argument("--input-tokens", metavar="N", help="all input tokens (including cached)")
+    p.add_argument("--output-tokens", metavar="N")
+    p.add_argument("--requests", metavar="N")
+    p.add_argument("--note", default="")
+    p.add_argument("--self-hosted", action="store_true", help="a local model: $0 by intent")
+
+
+def run(args: argparse.Namespace) -> int:
+    entry = Entry(provider=args.provider, date=args.date, until=args.until, model=args.model, cost=args.cost,
+                  input_tokens=args.input_tokens, output_tokens=args.output_tokens, requests=args.requests,
+                  note=args.note, self_hosted=args.self_hosted)
+    store = open_store()
+    entry_id = manual.add(store, entry)
+    row = manual.get(store, entry_id)
+    cost = "unpriced" if row["cost_usd"] is None else f"${row['cost_usd']:,.4f} {manual.label(row['source'], row['cost_status'])}"
+    print(f"added {entry_id}: {catalog.display_name(row['provider'])} {args.date}"
+          f"{' to ' + args.until if args.until else ''} {cost}", file=sys.stdout)
+    return 0

@@ -1,0 +1,49 @@
+"""`python -m aicost entries list|delete ID`: manual and imported rows from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from decimal import Decimal
+
+from aicost import manual
+from aicost.store import open_store
+
+NAME = "entries"
+HELP = "list manual and imported rows, or delete one by id (API rows are read-only)"
+_COLUMNS = ("entry_id", "source", "provider", "start_day", "end_day", "model", "requests", "input_tokens",
+            "output_tokens", "cost_usd", "label", "note")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
+    sub.required = True
+    ls = sub.add_parser("list", help="manual and imported rows, newest first")
+    ls.add_argument("--source", choices=manual.EDITABLE_SOURCES, help="only manual or only imported rows")
+    ls.add_argument("--limit", type=int, default=100)
+    rm = sub.add_parser("delete", help="delete one manual or imported row")
+    rm.add_argument("id", metavar="ID")
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def run(args: argparse.Namespace) -> int:
+    store = open_store()
+    if args.action == "delete":
+        row = manual.delete(store, args.id)
+        print(f"deleted {row['entry_id']} ({row['source']}, {row['provider']}, {row['bucket_start']:%Y-%m-%d})")
+        return 0
+    sources = (args.source,) if args.source else manual.EDITABLE_SOURCES
+    frame = manual.list_entries(store, sources, limit=args.limit)
+    sys.stdout.write("\t".join(_COLUMNS) + "\n")
+    for rec in frame.to_dict("records"):
+        sys.stdout.write("\t".join(_cell(rec[c]) for c in _COLUMNS) + "\n")
+    return 0

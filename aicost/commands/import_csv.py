@@ -1,0 +1,24 @@
+"""`python -m aicost import FILE`: import a provider CSV export or the aicost template (all rows or none)."""
+
+from __future__ import annotations
+
+import argparse
+
+from aicost import imports
+from aicost.store import open_store
+
+NAME = "import"
+HELP = "import a CSV: Anthropic Console usage export, OpenAI usage export, Copilot premium request report, template"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="the CSV file")
+    p.add_argument("--format", choices=imports.FORMATS, help="the file's format (default: detected from the header)")
+
+
+def run(args: argparse.Namespace) -> int:
+    r = imports.import_file(open_store(), args.file, format=args.format)
+    u = r.upsert
+    print(f"imported {r.origin} ({r.format}): {r.rows} row(s): {u.new} new, {u.updated} updated, "
+          f"{u.unchanged} unchanged; {r.estimated} estimated, {r.unpriced} unpriced")
+    return 0
