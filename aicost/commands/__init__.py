@@ -11,6 +11,7 @@ MODULES = (
     "aicost.commands.report",
     "aicost.commands.export",
     "aicost.commands.demo",
+    "aicost.commands.sync",
     "aicost.commands.add",
     "aicost.commands.import_csv",
     "aicost.commands.entries",

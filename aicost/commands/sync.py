@@ -1,0 +1,37 @@
+"""`python -m aicost sync`: pull usage and billed cost from the providers' admin APIs into the ledger."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from aicost import providers, sync
+from aicost.cli import utc_day
+from aicost.settings import get_settings
+from aicost.store import open_store
+
+NAME = "sync"
+HELP = "fetch usage and billed cost from OpenAI and Anthropic into the ledger (UTC days, bounds inclusive)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--provider", action="append", default=[], choices=providers.NAMES,
+                   help="only this provider (repeatable); a named provider without a key is an error")
+    p.add_argument("--since", type=utc_day, metavar="YYYY-MM-DD",
+                   help="first UTC day (default: newest synced day minus the lookback, or the first-sync days)")
+    p.add_argument("--until", type=utc_day, metavar="YYYY-MM-DD", help="last UTC day (default: today)")
+    p.add_argument("--dry-run", action="store_true", help="fetch and compare with the ledger; write nothing")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    outcomes = sync.sync(open_store(settings), settings, args.provider, since=args.since, until=args.until,
+                         dry_run=args.dry_run)
+    for outcome in outcomes:
+        if outcome.ok:
+            print(outcome.summary())
+        else:
+            print(f"aicost: error: {outcome.summary()}", file=sys.stderr)
+    if not outcomes:
+        print("nothing to sync: set AICOST_OPENAI_ADMIN_KEY or AICOST_ANTHROPIC_ADMIN_KEY")
+    return 0 if all(o.ok for o in outcomes) else 1

@@ -1,0 +1,229 @@
+"""Pure: raw OpenAI / Anthropic report JSON -> ledger rows keyed by the ledger's natural key."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aicost import ledger
+from aicost.errors import InvalidInput, InvalidResponse
+
+WIDTH = "1d"
+# Anthropic bills these tiers outside cost_report, so their token estimate is the only record of the spend.
+ANTHROPIC_UNBILLED_TIERS = ("priority", "priority_on_demand")
+
+
+# -- field access ---------------------------------------------------------------------------------------------
+
+
+def _field(obj: dict, name: str, where: str, provider: str) -> Any:
+    if not isinstance(obj, dict) or name not in obj:
+        raise InvalidResponse(provider, f"{where}: required field '{name}' is missing")
+    return obj[name]
+
+
+def _count(obj: dict, name: str, where: str, provider: str, *, required: bool = True) -> int | None:
+    """A token or request count: an integer (JSON numbers with a fraction arrive as Decimal)."""
+    value = _field(obj, name, where, provider) if required else obj.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value != int(value) or value < 0:
+        raise InvalidResponse(provider, f"{where}: field '{name}' is not a count: {value!r}")
+    return int(value)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _unix(value: Any, name: str, where: str, provider: str) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidResponse(provider, f"{where}: field '{name}' is not unix seconds: {value!r}")
+    return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
+
+
+def _rfc3339(value: Any, name: str, where: str, provider: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidResponse(provider, f"{where}: field '{name}' is not an RFC 3339 time: {value!r}") from None
+    if parsed.tzinfo is None:
+        raise InvalidResponse(provider, f"{where}: field '{name}' has no time zone: {value!r}")
+    return parsed.astimezone(UTC).replace(tzinfo=None)
+
+
+def _results(bucket: dict, where: str, provider: str) -> list:
+    results = _field(bucket, "results", where, provider)
+    if not isinstance(results, list):
+        raise InvalidResponse(provider, f"{where}: field 'results' is not a list")
+    return results
+
+
+def _estimate(provider: str, model: str, when: datetime, **tokens) -> tuple[Decimal | None, str, str | None]:
+    """(estimate in dollars or None, 'estimated' | 'unpriced', price source) from aicost.pricing."""
+    from aicost import pricing  # late: pricing loads its price data on first use
+
+    try:
+        est = pricing.estimate(provider, model, when=when, **tokens)
+    except InvalidInput as exc:  # e.g. cache reads larger than the input they are part of
+        raise InvalidResponse(provider, f"inconsistent token counts for {model or 'a model'}: {exc}") from None
+    cost = ledger.money(est.cost_usd) if est.cost_usd is not None else None
+    return cost, est.status, est.price_source
+
+
+# -- OpenAI ---------------------------------------------------------------------------------------------------
+
+
+def openai_bucket(endpoint: str, bucket: dict) -> list[dict]:
+    """Rows of one OpenAI bucket from /organization/usage/{completions,embeddings} or /organization/costs.
+
+    Args:
+        endpoint: 'completions', 'embeddings' or 'costs'.
+        bucket: {"start_time": int, "end_time": int, "results": [...]} as returned.
+    """
+    where = f"openai {endpoint} bucket"
+    start = _unix(_field(bucket, "start_time", where, "openai"), "start_time", where, "openai")
+    end = _unix(_field(bucket, "end_time", where, "openai"), "end_time", where, "openai")
+    convert = {"completions": _openai_completion, "embeddings": _openai_embedding, "costs": _openai_cost}[endpoint]
+    base = {"provider": "openai", "source": "api", "bucket_start": start, "bucket_end": end, "bucket_width": WIDTH}
+    return [{**base, **convert(result, f"openai {endpoint} result", start)}
+            for result in _results(bucket, where, "openai")]
+
+
+def openai_service_tier(service_tier: str | None, batch: bool | None) -> str:
+    """Batch folded into the tier so (tier, batch) stays one key: 'default', 'default+batch', 'batch'.
+
+    OpenAI's tiers (auto, default, flex, scale, priority) never include 'batch', so the fold is injective.
+    """
+    tier = _text(service_tier)
+    if batch:
+        return f"{tier}+batch" if tier else "batch"
+    return tier
+
+
+def _openai_usage(result: dict, where: str, when: datetime, item: str) -> dict:
+    inp = _count(result, "input_tokens", where, "openai")
+    cached = _count(result, "input_cached_tokens", where, "openai", required=False) or 0
+    write = _count(result, "input_cache_write_tokens", where, "openai", required=False)
+    uncached = _count(result, "input_uncached_tokens", where, "openai", required=False)
+    out = _count(result, "output_tokens", where, "openai", required=item == "completions") or 0
+    model = _text(result.get("model"))
+    estimate, status, source = _estimate(
+        "openai", model, when, input_tokens=inp, output_tokens=out, cache_read_tokens=cached,
+        cache_write_tokens=write or 0,
+    )
+    return {
+        "kind": ledger.KIND_USAGE, "item": item, "model": model,
+        "project": _text(result.get("project_id")), "api_key": _text(result.get("api_key_id")),
+        "input_tokens": inp,
+        # input_tokens already includes cached and cache-write tokens (spec); the split is derived when absent
+        "uncached_input_tokens": uncached if uncached is not None else max(inp - cached - (write or 0), 0),
+        "cache_read_tokens": cached, "cache_write_tokens": write,
+        "output_tokens": out if item == "completions" else None,
+        "requests": _count(result, "num_model_requests", where, "openai"),
+        # every OpenAI usage dollar is billed in /organization/costs
+        "cost_usd": None, "cost_status": ledger.COST_COVERED, "estimate_usd": estimate,
+        "price_source": source, "origin": f"/organization/usage/{item}",
+    }
+
+
+def _openai_completion(result: dict, where: str, when: datetime) -> dict:
+    row = _openai_usage(result, where, when, "completions")
+    row["service_tier"] = openai_service_tier(result.get("service_tier"), result.get("batch"))
+    return row
+
+
+def _openai_embedding(result: dict, where: str, when: datetime) -> dict:
+    return _openai_usage(result, where, when, "embeddings")
+
+
+def _openai_cost(result: dict, where: str, when: datetime) -> dict:
+    amount = _field(result, "amount", where, "openai")
+    value = _field(amount, "value", f"{where} amount", "openai")
+    currency = _text(amount.get("currency")).lower()
+    if currency != "usd":
+        raise InvalidResponse("openai", f"{where}: currency {currency!r} is not usd")
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise InvalidResponse("openai", f"{where}: amount.value is not a number: {value!r}")
+    quantity = result.get("quantity")
+    return {
+        "kind": ledger.KIND_COST, "item": _text(result.get("line_item")), "model": "",
+        "project": _text(result.get("project_id")), "api_key": _text(result.get("api_key_id")),
+        # OpenAI costs are dollars (parsed as Decimal, never float)
+        "cost_usd": ledger.money(value), "cost_status": ledger.COST_BILLED,
+        "quantity": float(quantity) if quantity is not None else None,
+        "quantity_unit": result.get("quantity_unit"), "origin": "/organization/costs",
+    }
+
+
+# -- Anthropic ------------------------------------------------------------------------------------------------
+
+
+def anthropic_bucket(report: str, bucket: dict) -> list[dict]:
+    """Rows of one Anthropic bucket from usage_report/messages ('messages') or cost_report ('cost')."""
+    where = f"anthropic {report} bucket"
+    start = _rfc3339(_field(bucket, "starting_at", where, "anthropic"), "starting_at", where, "anthropic")
+    end = _rfc3339(_field(bucket, "ending_at", where, "anthropic"), "ending_at", where, "anthropic")
+    convert = {"messages": _anthropic_usage, "cost": _anthropic_cost}[report]
+    base = {"provider": "anthropic", "source": "api", "bucket_start": start, "bucket_end": end, "bucket_width": WIDTH}
+    return [{**base, **convert(result, f"anthropic {report} result", start)}
+            for result in _results(bucket, where, "anthropic")]
+
+
+def _anthropic_usage(result: dict, where: str, when: datetime) -> dict:
+    uncached = _count(result, "uncached_input_tokens", where, "anthropic")
+    read = _count(result, "cache_read_input_tokens", where, "anthropic")
+    creation = _field(result, "cache_creation", where, "anthropic")
+    w5m = _count(creation, "ephemeral_5m_input_tokens", f"{where} cache_creation", "anthropic")
+    w1h = _count(creation, "ephemeral_1h_input_tokens", f"{where} cache_creation", "anthropic")
+    out = _count(result, "output_tokens", where, "anthropic")
+    tool_use = result.get("server_tool_use") or {}
+    searches = _count(tool_use, "web_search_requests", f"{where} server_tool_use", "anthropic", required=False)
+    model = _text(result.get("model"))
+    tier = _text(result.get("service_tier"))
+    estimate, status, source = _estimate(
+        "anthropic", model, when, input_tokens=uncached + read + w5m + w1h, output_tokens=out,
+        cache_read_tokens=read, cache_write_tokens=w5m + w1h, cache_write_5m_tokens=w5m, cache_write_1h_tokens=w1h,
+    )
+    if tier in ANTHROPIC_UNBILLED_TIERS:
+        # no cost_report line exists for priority tier: the estimate is the spend, or it stays visibly unpriced
+        cost_usd, cost_status = (estimate, ledger.COST_ESTIMATED) if estimate is not None else (None, ledger.COST_UNPRICED)
+    else:
+        cost_usd, cost_status = None, ledger.COST_COVERED
+    return {
+        "kind": ledger.KIND_USAGE, "item": "messages", "model": model,
+        "project": result.get("workspace_id") or ledger.DEFAULT_WORKSPACE,
+        "api_key": result.get("api_key_id") or ledger.CONSOLE_KEY,
+        "service_tier": tier, "context_window": _text(result.get("context_window")),
+        "input_tokens": uncached + read + w5m + w1h, "uncached_input_tokens": uncached,
+        "cache_read_tokens": read, "cache_write_tokens": w5m + w1h,
+        "cache_write_5m_tokens": w5m, "cache_write_1h_tokens": w1h, "output_tokens": out,
+        "requests": None,  # the usage report has no request count
+        "web_search_requests": searches,
+        "cost_usd": cost_usd, "cost_status": cost_status, "estimate_usd": estimate, "price_source": source,
+        "origin": "/v1/organizations/usage_report/messages",
+    }
+
+
+def _anthropic_cost(result: dict, where: str, when: datetime) -> dict:
+    amount = _field(result, "amount", where, "anthropic")
+    currency = _text(result.get("currency")).upper()
+    if currency != "USD":
+        raise InvalidResponse("anthropic", f"{where}: currency {currency!r} is not USD")
+    try:
+        cents = Decimal(str(amount))
+    except InvalidOperation:
+        raise InvalidResponse("anthropic", f"{where}: amount is not a decimal: {amount!r}") from None
+    if not cents.is_finite():
+        raise InvalidResponse("anthropic", f"{where}: amount is not a decimal: {amount!r}")
+    return {
+        "kind": ledger.KIND_COST, "item": _text(result.get("description")),
+        # model, tier and context window are functions of the description, so the key stays injective
+        "model": _text(result.get("model")), "service_tier": _text(result.get("service_tier")),
+        "context_window": _text(result.get("context_window")),
+        "project": result.get("workspace_id") or ledger.DEFAULT_WORKSPACE,
+        # Anthropic bills in cents: "123.45" is $1.2345
+        "cost_usd": ledger.money(cents / 100), "cost_status": ledger.COST_BILLED,
+        "note": result.get("cost_type"), "origin": "/v1/organizations/cost_report",
+    }

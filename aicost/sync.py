@@ -1,0 +1,270 @@
+"""Provider sync: windows and lookback, fetch-then-write per provider, isolation, the run log and freshness."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+
+from aicost import ledger, providers
+from aicost.errors import AicostError, InvalidInput
+from aicost.providers import Window
+from aicost.store import Scope, Store, UpsertResult, to_arrow
+
+log = logging.getLogger(__name__)
+
+RUNS = "sync_runs"
+OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+_RUN_COLUMNS = ("run_id", "provider", "window_start", "window_end", "started_at", "ended_at", "status",
+                "rows_new", "rows_updated", "rows_unchanged", "rows_removed", "requests", "error")
+
+
+@dataclass
+class Outcome:
+    """What one provider's sync did (or, for a dry run, would do)."""
+
+    provider: str
+    status: str
+    window: Window | None = None
+    rows: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    requests: int = 0
+    error: str | None = None
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status != FAILED
+
+    def summary(self) -> str:
+        """One line in plain words."""
+        if self.status == SKIPPED:
+            return f"{self.provider}: skipped, {self.error}"
+        if self.status == FAILED:
+            return f"{self.provider}: failed: {self.error}"
+        changes = f"{self.new} new, {self.updated} updated, {self.removed} removed, {self.unchanged} unchanged"
+        verb = "would change" if self.dry_run else "synced"
+        tail = " (dry run: nothing written)" if self.dry_run else ""
+        return (f"{self.provider}: {verb} {self.window} (UTC): {self.rows} rows from {self.requests} "
+                f"request{'s' if self.requests != 1 else ''}: {changes}{tail}")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def today() -> date:
+    """Today as a UTC day."""
+    return datetime.now(UTC).date()
+
+
+# -- windows --------------------------------------------------------------------------------------------------
+
+
+def newest_synced_day(store: Store, provider: str) -> date | None:
+    """The last day of the newest successful sync window, else the newest day with API rows, else None."""
+    newest = store.scalar(f"SELECT max(window_end) FROM {RUNS} WHERE provider = :p AND status = :ok",
+                          {"p": provider, "ok": OK})
+    if newest is None:
+        newest = store.scalar(f"SELECT max(bucket_start) FROM {ledger.TABLE} WHERE provider = :p AND source = 'api'",
+                              {"p": provider})
+    if isinstance(newest, datetime):
+        newest = newest.date()
+    return newest
+
+
+def plan_window(store: Store, provider: str, settings, *, since: date | None = None, until: date | None = None,
+                on: date | None = None) -> Window:
+    """The UTC days to fetch: explicit bounds win; otherwise from the newest synced day minus the lookback
+    (providers revise recent buckets), or the last first_sync_days days for a provider never synced.
+
+    Raises:
+        InvalidInput: since is after until.
+    """
+    on = on or today()
+    until = until or on
+    if since is None:
+        newest = newest_synced_day(store, provider)
+        if newest is None:
+            since = on - timedelta(days=settings.first_sync_days - 1)
+        else:
+            since = newest - timedelta(days=settings.sync_lookback_days)
+        since = min(since, until)
+    if since > until:
+        raise InvalidInput("--since", f"{since} is after --until {until}")
+    return Window(since, until)
+
+
+# -- running --------------------------------------------------------------------------------------------------
+
+
+def configured(settings) -> list[str]:
+    """Providers whose admin key is set."""
+    return [name for name in providers.NAMES if providers.key_of(settings, name)]
+
+
+def choose(settings, names: Iterable[str] = ()) -> tuple[list[str], list[Outcome]]:
+    """Which providers to sync: those named (a named one without a key fails), else every one with a key
+    (the others are skipped with a note). Returns (to sync, skipped or failed outcomes)."""
+    names = list(dict.fromkeys(names))
+    have = configured(settings)
+    if names:
+        missing = [n for n in names if n not in have]
+        return ([n for n in names if n in have],
+                [Outcome(n, FAILED, error=f"no admin key: set AICOST_{n.upper()}_ADMIN_KEY") for n in missing])
+    return have, [Outcome(n, SKIPPED, error=f"no admin key (AICOST_{n.upper()}_ADMIN_KEY is not set)")
+                  for n in providers.NAMES if n not in have]
+
+
+def sync_provider(store: Store, settings, name: str, *, since: date | None = None, until: date | None = None,
+                  dry_run: bool = False, sleep: Callable[[float], None] = time.sleep, on: date | None = None) -> Outcome:
+    """Sync one provider: fetch and validate its whole window, then write it in one transaction with its
+    run-log row. A failure writes nothing of the window (the failure itself is logged) and is returned, not
+    raised, so the other providers still sync.
+
+    Raises:
+        InvalidInput: since is after until (a usage error, not a provider failure).
+    """
+    window = plan_window(store, name, settings, since=since, until=until, on=on)
+    started = _now()
+    provider = providers.build(name, settings, sleep=sleep)
+    outcome = Outcome(name, OK, window=window, dry_run=dry_run)
+    try:
+        log.info("%s: fetching %s", name, window)
+        table = to_arrow(provider.fetch(window))  # every page fetched and validated before anything is written
+        outcome.rows = table.num_rows
+        outcome.requests = provider.client.requests
+        scope = Scope(name, "api", window.start, window.end)
+        if dry_run:
+            result = _preview(store, table, scope)
+        else:
+            with store.transaction() as conn:
+                result = store.upsert(table, scope=scope, conn=conn)
+                _record(conn, outcome, started, result)
+        outcome.new, outcome.updated, outcome.unchanged, outcome.removed = (
+            result.new, result.updated, result.unchanged, result.removed)
+    except AicostError as exc:
+        outcome.status, outcome.error = FAILED, _plain(exc, name)
+        outcome.requests = provider.client.requests
+        if not dry_run:
+            _record_failure(store, outcome, started)
+    except Exception as exc:  # a bug: leave a trace in the run log, then let it surface
+        outcome.status, outcome.error = FAILED, f"internal error ({type(exc).__name__}); see the log"
+        outcome.requests = provider.client.requests
+        if not dry_run:
+            _record_failure(store, outcome, started)
+        raise
+    finally:
+        provider.client.close()
+    log.info("%s", outcome.summary())
+    return outcome
+
+
+def sync(store: Store, settings, names: Iterable[str] = (), *, since: date | None = None, until: date | None = None,
+         dry_run: bool = False, sleep: Callable[[float], None] = time.sleep, on: date | None = None) -> list[Outcome]:
+    """Sync the chosen providers one after the other (see choose); one failing does not stop the others."""
+    if since is not None and until is not None and since > until:
+        raise InvalidInput("--since", f"{since} is after --until {until}")
+    todo, outcomes = choose(settings, names)
+    for name in todo:
+        outcomes.append(sync_provider(store, settings, name, since=since, until=until, dry_run=dry_run, sleep=sleep,
+                                      on=on))
+    return outcomes
+
+
+def check(settings, name: str) -> None:
+    """One cheap request with the provider's key; raises aicost.errors.ProviderError if it does not work."""
+    provider = providers.build(name, settings)
+    try:
+        provider.check()
+    finally:
+        provider.client.close()
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _preview(store: Store, table, scope: Scope) -> UpsertResult:
+    """What the upsert would do, measured by doing it in a transaction that is then rolled back."""
+    result = UpsertResult()
+    try:
+        with store.transaction() as conn:
+            result = store.upsert(table, scope=scope, conn=conn)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return result
+
+
+def _plain(exc: AicostError, name: str) -> str:
+    text = str(exc)
+    prefix = f"{name}: "
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
+def _record(conn, outcome: Outcome, started: datetime, result: UpsertResult | None = None) -> None:
+    import sqlalchemy as sa
+
+    values = {
+        "run_id": uuid.uuid4().hex, "provider": outcome.provider, "window_start": outcome.window.since,
+        "window_end": outcome.window.until, "started_at": started, "ended_at": _now(), "status": outcome.status,
+        "rows_new": result.new if result else None, "rows_updated": result.updated if result else None,
+        "rows_unchanged": result.unchanged if result else None, "rows_removed": result.removed if result else None,
+        "requests": outcome.requests, "error": outcome.error,
+    }
+    cols = ", ".join(_RUN_COLUMNS)
+    conn.execute(sa.text(f"INSERT INTO {RUNS} ({cols}) VALUES ({', '.join(':' + c for c in _RUN_COLUMNS)})"), values)
+
+
+def _record_failure(store: Store, outcome: Outcome, started: datetime) -> None:
+    try:
+        with store.transaction() as conn:
+            _record(conn, outcome, started)
+    except AicostError as exc:  # the ledger itself is the problem: the outcome still reports the failure
+        log.warning("could not log the failed %s sync: %s", outcome.provider, exc)
+
+
+# -- read models for the UI -----------------------------------------------------------------------------------
+
+
+def freshness(store: Store) -> pd.DataFrame:
+    """Per provider: last attempt, its status, last success, newest UTC day with data, last error (and when)."""
+    runs = store.frame(
+        f"SELECT provider, max(started_at) AS last_attempt,"
+        f" max(CASE WHEN status = :ok THEN ended_at END) AS last_success,"
+        f" max(CASE WHEN status <> :ok THEN started_at END) AS last_failure"
+        f" FROM {RUNS} GROUP BY provider", {"ok": OK})
+    latest = store.frame(
+        f"SELECT r.provider, r.status AS last_status, r.error FROM {RUNS} r"
+        f" JOIN (SELECT provider, max(started_at) AS s FROM {RUNS} GROUP BY provider) m"
+        f" ON r.provider = m.provider AND r.started_at = m.s")
+    errors = store.frame(
+        f"SELECT r.provider, r.error AS last_error FROM {RUNS} r"
+        f" JOIN (SELECT provider, max(started_at) AS s FROM {RUNS} WHERE status <> :ok GROUP BY provider) m"
+        f" ON r.provider = m.provider AND r.started_at = m.s", {"ok": OK})
+    data = store.frame(
+        f"SELECT provider, CAST(max(bucket_start) AS DATE) AS newest_day FROM {ledger.TABLE}"
+        f" WHERE source = 'api' GROUP BY provider")
+    out = pd.DataFrame({"provider": list(providers.NAMES)})
+    for frame in (runs, latest[["provider", "last_status"]], errors, data):
+        out = out.merge(frame, on="provider", how="left")
+    # an error stays on show until a later run succeeds
+    stale = out["last_success"].notna() & (out["last_failure"].isna() | (out["last_failure"] < out["last_success"]))
+    out.loc[stale, "last_error"] = None
+    out = out.astype(object).where(out.notna(), None)
+    return out[["provider", "last_attempt", "last_status", "last_success", "newest_day", "last_error"]]
+
+
+def recent_runs(store: Store, limit: int = 20) -> pd.DataFrame:
+    """The newest sync runs, newest first."""
+    return store.frame(f"SELECT {', '.join(_RUN_COLUMNS[1:])} FROM {RUNS} ORDER BY started_at DESC LIMIT :n",
+                       {"n": int(limit)})
