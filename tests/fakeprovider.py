@@ -141,8 +141,10 @@ class FakeProvider:
                         r["value"] += Decimal("1.25")
                     else:
                         r["amount"] += Decimal("125.5")
-                if len(recs) > 1:
-                    recs.pop()
+                if len(recs) > 1:  # a whole reported line goes: every record of the last one's group
+                    group = ("project_id", "line_item") if path == OA_COSTS else ("workspace_id", "description")
+                    gone = tuple(recs[-1][g] for g in group)
+                    recs[:] = [r for r in recs if tuple(r[g] for g in group) != gone]
             self.data[OA_COSTS][day].append({"project_id": "proj_new", "line_item": "Restated credit",
                                              "api_key_id": None, "value": Decimal("-0.5"), "quantity": None,
                                              "quantity_unit": None})
@@ -177,7 +179,7 @@ class FakeProvider:
                 return None
             elif fault.kind == "429":
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-                status, body, _ = _error(provider, 429, "rate_limit_error", "Rate limited")
+                status, _, body = _error(provider, 429, "rate_limit_error", "Rate limited")
                 return status, headers, body
             elif fault.kind in ("500", "401"):
                 kind = "api_error" if fault.kind == "500" else "authentication_error"
