@@ -1,0 +1,39 @@
+"""The Sync page through AppTest, against the fake provider server and a real ledger file."""
+
+from __future__ import annotations
+
+from aicost.store import Store
+
+
+def test_sync_now_syncs_both_and_shows_freshness(app_test, provider_env, ledger_url, fake):
+    at = app_test("pages/sync.py").run()
+    assert not at.exception
+    assert at.dataframe[0].value["Last attempt"].tolist() == ["never", "never"]
+    at.button(key="sync_now").click().run()
+    assert not at.exception
+    assert [s.label for s in at.status] == ["OpenAI: done", "Anthropic: done"]
+    assert "OpenAI: " in at.success[0].value and "rows new" in at.success[0].value
+    assert Store(ledger_url).count() > 0
+    fresh = at.dataframe[0].value
+    assert fresh["Last status"].tolist() == ["ok", "ok"] and "never" not in fresh["Last success"].tolist()
+    assert "Priority Tier" in at.caption[-1].value
+
+
+def test_a_failing_provider_is_shown_in_plain_words(app_test, provider_env, ledger_url, fake, monkeypatch):
+    monkeypatch.setenv("AICOST_ANTHROPIC_ADMIN_KEY", "sk-ant-admin01-definitelyWrong-55556666")
+    at = app_test("pages/sync.py").run()
+    at.button(key="sync_now").click().run()
+    assert not at.exception
+    assert [s.label for s in at.status] == ["OpenAI: done", "Anthropic: failed"]
+    assert at.error[0].value.startswith("Anthropic did not sync: authentication failed")
+    page_text = " ".join(str(e.value) for e in at.error) + str(at.dataframe[0].value.to_dict())
+    assert "definitelyWrong" not in page_text
+    assert at.dataframe[0].value.set_index("Provider").loc["Anthropic", "Last status"] == "failed"
+
+
+def test_without_keys_the_button_is_disabled(app_test, ledger_url, monkeypatch, fake):
+    monkeypatch.setenv("AICOST_OPENAI_ADMIN_KEY", "")
+    monkeypatch.setenv("AICOST_ANTHROPIC_ADMIN_KEY", "")
+    at = app_test("pages/sync.py").run()
+    assert not at.exception and at.button(key="sync_now").disabled
+    assert "No admin key" in at.info[0].value
