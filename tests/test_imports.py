@@ -1,0 +1,186 @@
+"""CSV imports: each format from a fixture, re-import idempotency, overlap replaces, bad files rejected whole."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from genai_prices import Usage, calc_price
+
+from aicost import imports, ledger, manual
+from aicost.errors import InvalidInput
+from aicost.settings import get_settings
+
+FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+TODAY = date(2026, 4, 1)
+
+
+def load(store, name, **kw):
+    return imports.import_file(store, FIXTURES / name, today=TODAY, **kw)
+
+
+def rows(store):
+    return store.frame(f"SELECT * FROM {ledger.TABLE} ORDER BY provider, bucket_start, model, api_key").to_dict("records")
+
+
+def snapshot(store, drop=()):
+    """Every row and column as text (NaN-safe), for "nothing changed" comparisons."""
+    frame = store.frame(f"SELECT * FROM {ledger.TABLE} ORDER BY entry_id")
+    return frame.drop(columns=list(drop)).astype(str).to_dict("records")
+
+
+def test_anthropic_export_estimates_with_total_input(store):
+    r = load(store, "anthropic_usage_2026-03.csv")
+    assert (r.format, r.rows, r.upsert.new, r.estimated, r.unpriced) == ("anthropic", 3, 3, 2, 1)
+    first = rows(store)[0]
+    assert first["source"] == "import" and first["origin"] == "anthropic_usage_2026-03.csv"
+    assert first["confidence"] == "imported" and first["entry_id"].startswith("imp-")
+    # input is uncached + cache reads + cache writes: 700k + 200k + 100k
+    assert (first["input_tokens"], first["uncached_input_tokens"], first["cache_read_tokens"],
+            first["cache_write_tokens"]) == (1_000_000, 700_000, 200_000, 100_000)
+    own = calc_price(Usage(input_tokens=1_000_000, output_tokens=100_000, cache_read_tokens=200_000,
+                           cache_write_tokens=100_000), "claude-sonnet-4-20250514", provider_id="anthropic",
+                     genai_request_timestamp=datetime(2026, 3, 21)).total_price
+    assert first["cost_usd"] == own == Decimal("4.035") and first["cost_status"] == ledger.COST_ESTIMATED
+    assert first["api_key"] == "test-key" and first["project"] == "Default" and first["service_tier"] == "standard"
+    unknown = [r for r in rows(store) if r["model"] == "claude-unknown-model-x"][0]
+    assert unknown["cost_usd"] is None and unknown["cost_status"] == ledger.COST_UNPRICED
+
+
+def test_anthropic_newer_variant_with_context_window(store):
+    r = load(store, "anthropic_usage_context_window.csv")
+    assert (r.format, r.rows) == ("anthropic", 2)
+    code = [r for r in rows(store) if r["api_key"] == "claude_code_key_user_abc"][0]
+    # 1h cache writes: 700k x $3 + 200k x $0.30 + 100k x $6 + 100k out x $15
+    assert code["cost_usd"] == Decimal("4.26") and code["cache_write_1h_tokens"] == 100_000
+
+
+def test_overlapping_exports_replace_rather_than_double_count(store):
+    load(store, "anthropic_usage_2026-03.csv")
+    r = load(store, "anthropic_usage_context_window.csv")  # same test-key day 2026-03-22, other file
+    assert r.upsert.new == 1 and r.upsert.replaced == 1
+    day = [x for x in rows(store) if x["api_key"] == "test-key" and x["model"] == "claude-sonnet-4-20250514"
+           and x["bucket_start"] == datetime(2026, 3, 22)]
+    assert len(day) == 1 and day[0]["origin"] == "anthropic_usage_context_window.csv"
+
+
+def test_openai_export_by_column_name(store):
+    r = load(store, "completions_usage_2026-03-01_2026-03-02.csv")
+    assert (r.format, r.rows, r.estimated) == ("openai", 2, 2)
+    first = rows(store)[0]
+    assert (first["item"], first["project"], first["api_key"], first["requests"]) == ("completions", "proj_abc", "key_1", 12)
+    assert first["bucket_start"] == datetime(2026, 3, 1)
+    # 800k uncached x $2.50 + 200k cached x $1.25 + 100k out x $10
+    assert first["cost_usd"] == Decimal("3.25") and first["cache_read_tokens"] == 200_000
+
+
+def test_openai_columns_in_any_order_and_empty_export(store, tmp_path):
+    f = tmp_path / "embeddings_usage_2026-03-01_2026-03-01.csv"
+    f.write_text("model,output_tokens,input_tokens,start_time_iso,end_time_iso,start_time,end_time\n"
+                 "gpt-4o,100,1000,2026-03-01T00:00:00+00:00,2026-03-02T00:00:00+00:00,1772323200,1772409600\n")
+    r = imports.import_file(store, f, today=TODAY)
+    assert r.format == "openai" and rows(store)[0]["item"] == "embeddings"
+    assert rows(store)[0]["cost_usd"] == Decimal("0.0035")
+    empty = tmp_path / "completions_usage_empty.csv"
+    empty.write_text("start_time,end_time,start_time_iso,end_time_iso\n")
+    assert imports.import_file(store, empty, today=TODAY).rows == 0
+
+
+def test_copilot_premium_request_report_uses_net_amount(store):
+    r = load(store, "premium_request_usage_report.csv")
+    assert (r.format, r.rows, r.estimated, r.unpriced) == ("copilot", 3, 0, 0)
+    got = {(x["bucket_start"].day, x["api_key"], x["model"]): x for x in rows(store)}
+    alice = got[(2, "alice", "Claude Sonnet 4")]
+    assert alice["cost_usd"] == Decimal("12.0") and alice["cost_status"] == ledger.COST_ENTERED
+    assert alice["kind"] == ledger.KIND_COST and alice["provider"] == "github-copilot"
+    assert alice["quantity"] == 320 and alice["project"] == "acme" and alice["item"] == "copilot_premium_request"
+    assert got[(2, "bob", "GPT-5")]["cost_usd"] == 0 and got[(2, "bob", "GPT-5")]["quantity"] == 33.75
+    total = sum(x["cost_usd"] for x in rows(store))
+    assert total == Decimal("12.4")
+
+
+def test_generic_template(store):
+    r = load(store, "generic_template.csv")
+    assert (r.format, r.rows) == ("generic", 3)
+    got = {x["provider"]: x for x in rows(store)}
+    assert got["perplexity"]["bucket_width"] == "30d" and got["perplexity"]["cost_usd"] == Decimal(30)
+    assert got["groq"]["cost_status"] == ledger.COST_ESTIMATED and got["groq"]["requests"] == 1200
+    assert got["local"]["cost_status"] == ledger.COST_SELF_HOSTED and got["local"]["cost_usd"] == 0
+    assert got["local"]["note"] == "office GPU box"
+
+
+def test_downloadable_template_imports_cleanly(store):
+    r = imports.import_bytes(store, imports.template_csv().encode(), "template.csv", today=TODAY)
+    assert (r.format, r.rows) == ("generic", 3)
+
+
+@pytest.mark.parametrize("name", [p.name for p in FIXTURES.glob("*.csv") if "bad" not in p.name])
+def test_reimporting_the_same_file_changes_nothing(store, name):
+    load(store, name)
+    before = snapshot(store, drop=["updated_at"])
+    r = load(store, name)
+    assert r.upsert.new == 0 and r.upsert.updated == 0 and r.upsert.unchanged == r.rows
+    assert snapshot(store, drop=["updated_at"]) == before
+
+
+def test_bad_file_rejected_whole_with_row_numbers(store):
+    load(store, "generic_template.csv")
+    before = snapshot(store)
+    with pytest.raises(imports.FileRejected) as info:
+        load(store, "generic_bad.csv")
+    assert [n for n, _ in info.value.problems] == [2, 3, 4, 5, 6]
+    message = str(info.value)
+    for words in ("row 2: cost: must not be negative", "row 3: date:", "row 4: provider: is empty",
+                  "row 5: input_tokens:", "row 6: cost: is not a number (NaN)"):
+        assert words in message
+    assert snapshot(store) == before
+
+
+def test_rejection_lists_a_capped_number_of_rows(store, tmp_path):
+    f = tmp_path / "many.csv"
+    f.write_text("date,provider,cost_usd\n" + "2026-03-01,groq,-1\n" * 50)
+    with pytest.raises(imports.FileRejected) as info:
+        imports.import_file(store, f, today=TODAY)
+    assert len(info.value.problems) == 50
+    assert str(info.value).count("row ") == imports.MAX_PROBLEMS and "and 30 more" in str(info.value)
+    assert store.count() == 0
+
+
+def test_size_limit(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("AICOST_IMPORT_MAX_BYTES", "100")
+    f = tmp_path / "big.csv"
+    f.write_text("date,provider,cost_usd\n" + "2026-03-01,groq,1\n" * 10)
+    with pytest.raises(InvalidInput, match="over the import limit"):
+        imports.import_file(store, f, settings=get_settings(), today=TODAY)
+    with pytest.raises(InvalidInput, match="over the import limit"):
+        imports.import_bytes(store, f.read_bytes(), "big.csv", settings=get_settings(), today=TODAY)
+    assert store.count() == 0
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"", "empty"),
+    (b"foo,bar\n1,2\n", "not recognised"),
+    (b"\xff\xfe\x00d", "UTF-8"),
+    (b"Timestamp,User,Model,Requests Used,Exceeds Monthly Quota,Total Monthly Quota\n", "older Copilot"),
+])
+def test_unreadable_files(store, content, words):
+    with pytest.raises(InvalidInput, match=words):
+        imports.import_bytes(store, content, "x.csv", today=TODAY)
+
+
+def test_forced_format_must_match_columns(store):
+    with pytest.raises(InvalidInput, match="missing column"):
+        load(store, "generic_template.csv", format="anthropic")
+
+
+def test_imported_rows_can_be_deleted_and_edited(store):
+    load(store, "generic_template.csv")
+    listed = manual.list_entries(store)
+    assert set(listed["label"]) == {"imported", "imported, estimated", "imported, self-hosted"}
+    perplexity = listed[listed["provider"] == "perplexity"]["entry_id"].iloc[0]
+    manual.edit(store, perplexity, manual.Entry("perplexity", "2026-01-01", until="2026-01-30", cost="31"),
+                today=TODAY)
+    row = manual.get(store, perplexity)
+    assert row["cost_usd"] == 31 and row["source"] == "import" and row["origin"] == "generic_template.csv"
+    manual.delete(store, perplexity)
+    assert store.count() == 2

@@ -1,0 +1,96 @@
+"""`python -m aicost add | import | entries` as real processes: one-line errors, non-zero exit, ledger untouched."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from aicost import ledger, manual
+
+FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+
+
+def snapshot(store):
+    return store.frame(f"SELECT * FROM {ledger.TABLE} ORDER BY entry_id").astype(str).to_dict("records")
+
+
+def test_add_then_list_and_delete(cli, store):
+    r = cli("add", "--provider", "Groq ", "--date", "2026-03-01", "--model", "llama-3.3-70b-versatile",
+            "--input-tokens", "1000000", "--output-tokens", "1000000", "--requests", "12", "--note", "console")
+    assert r.returncode == 0, r.stderr
+    assert "Groq" in r.stdout and "$1.3800" in r.stdout and "estimated" in r.stdout
+    r = cli("add", "--provider", "perplexity", "--date", "2026-02-01", "--until", "2026-02-28", "--cost", "28")
+    assert r.returncode == 0, r.stderr
+    r = cli("add", "--provider", "Local model", "--date", "2026-02-01", "--self-hosted", "--requests", "5")
+    assert r.returncode == 0 and "self-hosted" in r.stdout
+    listed = cli("entries", "list")
+    lines = listed.stdout.strip().splitlines()
+    assert listed.returncode == 0 and len(lines) == 4 and lines[0].startswith("entry_id\tsource")
+    assert "user-entered, estimated" in listed.stdout and "28d" not in listed.stdout
+    assert "2026-02-28" in listed.stdout  # the period's last day
+    entry_id = lines[1].split("\t")[0]
+    r = cli("entries", "delete", entry_id)
+    assert r.returncode == 0 and entry_id in r.stdout
+    assert store.count() == 2
+
+
+@pytest.mark.parametrize("args, line", [
+    (["--provider", "groq", "--date", "2026-03-01", "--cost", "-5"], "cost: must not be negative"),
+    (["--provider", "groq", "--date", "2026-03-01", "--cost", "NaN"], "cost: is not a number (NaN)"),
+    (["--provider", "groq", "--date", "2026-03-01", "--cost", "inf"], "cost: must be finite"),
+    (["--provider", "groq", "--date", "2026-03-01", "--cost", "1000001"], "cost: 1000001 is over the ceiling"),
+    (["--provider", "groq", "--date", "2026-3-1x", "--cost", "5"], "date: '2026-3-1x' is not a date"),
+    (["--provider", "groq", "--date", TOMORROW, "--cost", "5"], "is in the future (UTC)"),
+    (["--provider", "groq", "--date", "2026-03-10", "--until", "2026-03-01", "--cost", "5"], "until: 2026-03-01 is before"),
+    (["--provider", "  ", "--date", "2026-03-01", "--cost", "5"], "provider: is empty"),
+    (["--provider", "groq", "--date", "2026-03-01", "--input-tokens", "1.5"], "input_tokens: '1.5' is not a whole number"),
+    (["--provider", "groq", "--date", "2026-03-01", "--output-tokens", "-2"], "output_tokens: must not be negative"),
+    (["--provider", "groq", "--date", "2026-03-01", "--cost", "1", "--requests", "x"], "requests: 'x' is not a whole"),
+])
+def test_add_rejects_with_one_line_and_writes_nothing(cli, store, args, line):
+    manual.add(store, manual.Entry("groq", "2026-03-01", cost="1"))
+    before = snapshot(store)
+    r = cli("add", *args)
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("aicost: error: ") and line in r.stderr
+    assert "Traceback" not in r.stderr and r.stdout == ""
+    assert snapshot(store) == before
+
+
+def test_import_each_format_and_reimport(cli, store):
+    for name, fmt in (("anthropic_usage_2026-03.csv", "anthropic"), ("premium_request_usage_report.csv", "copilot"),
+                      ("completions_usage_2026-03-01_2026-03-02.csv", "openai"), ("generic_template.csv", "generic")):
+        r = cli("import", str(FIXTURES / name))
+        assert r.returncode == 0, r.stderr
+        assert f"({fmt})" in r.stdout and "0 unchanged" in r.stdout
+        again = cli("import", str(FIXTURES / name), "--format", fmt)
+        assert again.returncode == 0 and "0 new, 0 updated" in again.stdout
+    assert store.count() == 11
+
+
+def test_bad_file_rejected_with_row_numbers(cli, store):
+    assert cli("import", str(FIXTURES / "generic_template.csv")).returncode == 0
+    before = snapshot(store)
+    r = cli("import", str(FIXTURES / "generic_bad.csv"))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert "generic_bad.csv: rejected, nothing imported: 5 bad row(s): row 2: cost: must not be negative" in r.stderr
+    assert snapshot(store) == before
+
+
+def test_import_missing_file_and_size_limit(cli, store, tmp_path):
+    r = cli("import", str(tmp_path / "nope.csv"))
+    assert r.returncode == 1 and "cannot be read" in r.stderr
+    r = cli("import", str(FIXTURES / "generic_template.csv"), env={"AICOST_IMPORT_MAX_BYTES": "50"})
+    assert r.returncode == 1 and "over the import limit of 50" in r.stderr
+    assert store.count() == 0
+
+
+def test_entries_delete_refuses_unknown_and_api_rows(cli, store):
+    store.upsert([{"provider": "openai", "source": "api", "kind": "cost", "bucket_start": datetime(2026, 3, 1),
+                   "bucket_width": "1d", "item": "x", "cost_usd": 1, "cost_status": "billed"}])
+    before = snapshot(store)
+    for ident, words in (("nope", "no entry with id 'nope'"), ("", "read-only")):
+        r = cli("entries", "delete", ident)
+        assert r.returncode == 1 and words in r.stderr and "Traceback" not in r.stderr
+    assert snapshot(store) == before
