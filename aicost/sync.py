@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
+import sqlalchemy as sa
 
 from aicost import ledger, providers
 from aicost.errors import AicostError, InvalidInput
@@ -211,9 +212,7 @@ def _plain(exc: AicostError, name: str) -> str:
     return text[len(prefix):] if text.startswith(prefix) else text
 
 
-def _record(conn, outcome: Outcome, started: datetime, result: UpsertResult | None = None) -> None:
-    import sqlalchemy as sa
-
+def _record(conn: sa.Connection, outcome: Outcome, started: datetime, result: UpsertResult | None = None) -> None:
     values = {
         "run_id": uuid.uuid4().hex, "provider": outcome.provider, "window_start": outcome.window.since,
         "window_end": outcome.window.until, "started_at": started, "ended_at": _now(), "status": outcome.status,
