@@ -7,6 +7,7 @@ st.set_page_config(page_title="aicost", page_icon=":material/payments:", layout=
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/sync.py", title="Sync", icon=":material/sync:"),
+    st.Page("pages/manual_entry.py", title="Manual entry", icon=":material/edit_note:"),
 ]
 
 st.navigation(PAGES).run()

@@ -55,6 +55,38 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             """,
         ),
     ),
+    (
+        4,
+        (
+            # budgets: a spend limit per period for the total, a provider, a project or a model
+            """
+            CREATE TABLE budgets (
+                budget_id VARCHAR NOT NULL PRIMARY KEY, name VARCHAR NOT NULL, period VARCHAR NOT NULL,
+                scope VARCHAR NOT NULL, scope_value VARCHAR NOT NULL, amount_usd DECIMAL(18,9) NOT NULL,
+                thresholds VARCHAR NOT NULL, forecast_alert BOOLEAN NOT NULL,
+                created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+            )
+            """,
+            # one row per alert and channel: the key makes each alert fire once per (rule, threshold, period)
+            """
+            CREATE TABLE alert_log (
+                rule VARCHAR NOT NULL, threshold VARCHAR NOT NULL, period VARCHAR NOT NULL, channel VARCHAR NOT NULL,
+                subject VARCHAR NOT NULL, body VARCHAR NOT NULL, status VARCHAR NOT NULL, attempts INTEGER NOT NULL,
+                created_at TIMESTAMP NOT NULL, claimed_at TIMESTAMP, claimed_by VARCHAR, sent_at TIMESTAMP,
+                error VARCHAR,
+                PRIMARY KEY (rule, threshold, period, channel)
+            )
+            """,
+            # one lease row per scheduled job and due time: whoever inserts it runs the job, nobody else
+            """
+            CREATE TABLE scheduler_runs (
+                job VARCHAR NOT NULL, due_at TIMESTAMP NOT NULL, holder VARCHAR NOT NULL,
+                started_at TIMESTAMP NOT NULL, ended_at TIMESTAMP, status VARCHAR NOT NULL, detail VARCHAR,
+                PRIMARY KEY (job, due_at)
+            )
+            """,
+        ),
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

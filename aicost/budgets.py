@@ -1,0 +1,210 @@
+"""Budgets: a spend limit per UTC month, week or day for the total, a provider, a project or a model."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from aicost import fields, forecast, queries
+from aicost.errors import InvalidInput
+from aicost.store import Store
+
+TABLE = "budgets"
+PERIODS = ("month", "week", "day")
+SCOPES = ("total", "provider", "project", "model")
+DEFAULT_THRESHOLDS = (50, 80, 100)
+MAX_AMOUNT = Decimal("1000000000")
+_COLUMNS = ("budget_id", "name", "period", "scope", "scope_value", "amount_usd", "thresholds", "forecast_alert",
+            "created_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One budget; amount in dollars, thresholds in percent of it."""
+
+    name: str
+    period: str
+    scope: str
+    scope_value: str
+    amount_usd: Decimal
+    thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
+    forecast_alert: bool = True
+    budget_id: str = ""
+
+    @property
+    def scope_label(self) -> str:
+        return "all spend" if self.scope == "total" else f"{self.scope} {self.scope_value}"
+
+    def filters(self, start: date, end: date) -> queries.Filters:
+        """The ledger filters of this budget's scope over [start, end] (UTC days)."""
+        values = (self.scope_value,)
+        return queries.Filters(start, end, providers=values if self.scope == "provider" else (),
+                               projects=values if self.scope == "project" else (),
+                               models=values if self.scope == "model" else ())
+
+
+class BudgetInvalid(InvalidInput):
+    """A budget form with one or more bad fields; `errors` maps each field to its reason."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        field_name, reason = next(iter(errors.items()))
+        super().__init__(field_name, reason)
+        self.args = ("; ".join(f"{k}: {v}" for k, v in errors.items()),)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def validate(name, period, scope, scope_value, amount, thresholds="50, 80, 100", forecast_alert=True,
+             budget_id: str = "") -> Budget:
+    """Turn what a user typed into a Budget, or raise BudgetInvalid naming every bad field."""
+    errors: dict[str, str] = {}
+    name_text = str(name or "").strip()
+    if not name_text:
+        errors["name"] = "is empty"
+    elif len(name_text) > 100:
+        errors["name"] = "is longer than 100 characters"
+    if period not in PERIODS:
+        errors["period"] = f"must be one of {', '.join(PERIODS)}"
+    if scope not in SCOPES:
+        errors["scope"] = f"must be one of {', '.join(SCOPES)}"
+    value = str(scope_value or "").strip()
+    if scope == "total":
+        value = ""
+    elif scope in SCOPES and not value:
+        errors["scope_value"] = f"name the {scope} this budget watches"
+    amount_usd = None
+    try:
+        amount_usd = fields.money(amount, "amount", MAX_AMOUNT)
+        if amount_usd is None or amount_usd <= 0:
+            errors["amount"] = "must be more than $0"
+    except InvalidInput as exc:
+        errors["amount"] = exc.reason
+    levels = _thresholds(thresholds, errors)
+    if errors:
+        raise BudgetInvalid(errors)
+    return Budget(name_text, period, scope, value, amount_usd, levels, bool(forecast_alert), budget_id)
+
+
+def _thresholds(text, errors: dict[str, str]) -> tuple[int, ...]:
+    if isinstance(text, (tuple, list)):
+        parts = [str(p) for p in text]
+    else:
+        parts = [p for p in str(text or "").replace(";", ",").split(",") if p.strip()]
+    levels = []
+    for part in parts:
+        part = part.strip().rstrip("%").strip()
+        if not part.isdigit() or not 1 <= int(part) <= 1000:
+            errors["thresholds"] = f"{part!r} is not a whole percentage between 1 and 1000"
+            return ()
+        levels.append(int(part))
+    if not levels:
+        errors["thresholds"] = "give at least one percentage, e.g. 50, 80, 100"
+    return tuple(sorted(set(levels)))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _params(b: Budget) -> dict:
+    return {"budget_id": b.budget_id, "name": b.name, "period": b.period, "scope": b.scope,
+            "scope_value": b.scope_value, "amount_usd": b.amount_usd,
+            "thresholds": ",".join(str(t) for t in b.thresholds), "forecast_alert": b.forecast_alert}
+
+
+def create(store: Store, budget: Budget) -> Budget:
+    """Store a new budget; returns it with its id."""
+    budget = Budget(**{**budget.__dict__, "budget_id": uuid.uuid4().hex[:12]})
+    now = _now()
+    store.execute(f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)})",
+                  {**_params(budget), "created_at": now, "updated_at": now})
+    return budget
+
+
+def update(store: Store, budget: Budget) -> None:
+    """Replace a budget's fields (by id). Raises InvalidInput if no such budget."""
+    sets = ", ".join(f"{c} = :{c}" for c in _COLUMNS[1:8])
+    changed = store.execute(f"UPDATE {TABLE} SET {sets}, updated_at = :updated_at WHERE budget_id = :budget_id",
+                            {**_params(budget), "updated_at": _now()})
+    if changed == 0:
+        raise InvalidInput("budget", f"no budget with id {budget.budget_id!r}")
+
+
+def delete(store: Store, budget_id: str) -> bool:
+    """Delete a budget; True if it existed. Its alert history stays in the alert log."""
+    return store.execute(f"DELETE FROM {TABLE} WHERE budget_id = :i", {"i": budget_id}) > 0
+
+
+def all_budgets(store: Store) -> list[Budget]:
+    frame = store.frame(f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} ORDER BY created_at, budget_id")
+    return [Budget(r["name"], r["period"], r["scope"], r["scope_value"], Decimal(r["amount_usd"]),
+                   tuple(int(t) for t in r["thresholds"].split(",")), bool(r["forecast_alert"]), r["budget_id"])
+            for r in frame.to_dict("records")]
+
+
+def get(store: Store, budget_id: str) -> Budget | None:
+    return next((b for b in all_budgets(store) if b.budget_id == budget_id), None)
+
+
+# -- progress -------------------------------------------------------------------------------------------------
+
+
+def period_bounds(period: str, day: date) -> tuple[date, date]:
+    """First and last UTC day of the budget period holding day (weeks run Monday to Sunday, ISO)."""
+    if period == "day":
+        return day, day
+    if period == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    start = day.replace(day=1)
+    return start, (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def period_label(period: str, day: date) -> str:
+    """A stable name of the period holding day: 2026-03, 2026-W11, 2026-03-14."""
+    if period == "day":
+        return day.isoformat()
+    if period == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{day:%Y-%m}"
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a budget stands today: spend so far, share of the amount, the projection and what was crossed."""
+
+    budget: Budget
+    start: date
+    end: date
+    label: str
+    spent: Decimal
+    projection: forecast.Forecast
+    crossed: tuple[int, ...] = field(default=())
+
+    @property
+    def share(self) -> Decimal:
+        return self.spent / self.budget.amount_usd
+
+    @property
+    def projected_over(self) -> Decimal:
+        """How far the projection lands above the amount ($0 when within it)."""
+        return max(max(self.projection.projected, self.spent) - self.budget.amount_usd, Decimal(0))
+
+
+def status(store: Store, budget: Budget, today: date) -> Status:
+    """The budget's period holding today (UTC): spend through today and the projection to the period's end."""
+    start, end = period_bounds(budget.period, today)
+    spent = queries.total_spend(store, budget.filters(start, today))
+    projection = forecast.project(store, budget.filters(start, end), today - timedelta(days=1))
+    share = spent / budget.amount_usd
+    crossed = tuple(t for t in budget.thresholds if share * 100 >= t)
+    return Status(budget, start, end, period_label(budget.period, today), spent, projection, crossed)
+
+
+def statuses(store: Store, today: date) -> list[Status]:
+    return [status(store, b, today) for b in all_budgets(store)]

@@ -1,0 +1,208 @@
+"""Manual entry: costs and tokens of providers without a usage API, CSV imports, and the rows they made."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pandas as pd
+import streamlit as st
+
+from aicost import catalog, imports, ledger, manual
+from aicost.errors import AicostError
+from aicost.manual import Entry
+from aicost.settings import get_settings
+from pages import ui
+
+OTHER = "Other…"
+
+st.title("Manual entry")
+st.caption("For spend no API reports: Groq, Perplexity, GitHub Copilot, local models, anything else. "
+           "All dates are UTC days. Entries are labelled **user-entered**, imports **imported**; token-only rows "
+           "are **estimated** from list prices, or **unpriced** when the model has no known price (never $0).")
+
+settings = get_settings()
+today = ui.today()
+
+
+def _cost(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "unpriced"
+    value = Decimal(value)
+    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:,.4f}"
+
+
+def _count(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{int(value):,}"
+
+
+def _day(value) -> date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _provider_input(prefix: str, current: str | None = None) -> str:
+    """Provider select (known names, then Other… with free text); returns what the user chose or typed."""
+    choices = [catalog.display_name(s) for s in catalog.MANUAL_CHOICES] + [OTHER]
+    index = 0
+    if current is not None:
+        name = catalog.display_name(current)
+        index = choices.index(name) if name in choices else len(choices) - 1
+    picked = st.selectbox("Provider", choices, index=index, key=f"{prefix}_provider")
+    if picked != OTHER:
+        return picked
+    other_default = "" if current is None or catalog.display_name(current) in choices else current
+    return st.text_input("Provider name", value=other_default, key=f"{prefix}_other",
+                         placeholder="e.g. Mistral, DeepSeek, Together AI")
+
+
+def _provider_help(typed: str) -> None:
+    try:
+        slug = catalog.normalize_provider(typed)
+    except AicostError:
+        return
+    info = catalog.info(slug)
+    if info is None or not info.usage_api:
+        st.warning("**Manual entry required — no usage API.** aicost cannot fetch this provider's spend; "
+                   "enter it here or import a CSV.", icon=":material/edit_note:")
+    if info is not None and info.help:
+        with st.expander(f"Where to find these numbers ({info.name})", expanded=True):
+            st.markdown(info.help)
+
+
+def _entry_fields(prefix: str, row: dict | None = None) -> Entry:
+    """The entry form's widgets (empty, or filled from a row being edited); returns what was entered as text."""
+    row = row or {}
+    provider = _provider_input(prefix, row.get("provider"))
+    if prefix == "add":
+        _provider_help(provider)
+    start = _day(row.get("bucket_start")) or today
+    until = None
+    is_period = st.toggle("A period (e.g. a monthly invoice): spread evenly over its days",
+                          value=row.get("bucket_width", "1d") != "1d", key=f"{prefix}_period")
+    c1, c2 = st.columns(2)
+    day = c1.date_input("First day (UTC)" if is_period else "Date (UTC)", value=start, format="YYYY-MM-DD",
+                        key=f"{prefix}_date")
+    if is_period:
+        end = _day(row.get("bucket_end"))
+        last = (end - timedelta(days=1)) if end and row.get("bucket_width", "1d") != "1d" else today
+        until = c2.date_input("Last day (UTC, inclusive)", value=last, format="YYYY-MM-DD", key=f"{prefix}_until")
+    model = st.text_input("Model", value=row.get("model") or "", key=f"{prefix}_model",
+                          placeholder="e.g. llama-3.3-70b-versatile, sonar-pro (needed for token estimates)")
+    c1, c2, c3 = st.columns(3)
+    requests = c1.text_input("Requests", value=_count(row.get("requests")), key=f"{prefix}_requests")
+    input_tokens = c2.text_input("Input tokens (all, incl. cached)", value=_count(row.get("input_tokens")),
+                                 key=f"{prefix}_input_tokens")
+    output_tokens = c3.text_input("Output tokens", value=_count(row.get("output_tokens")), key=f"{prefix}_output_tokens")
+    entered = row.get("cost_status") == ledger.COST_ENTERED
+    cost = st.text_input("Cost (USD)", value=format(row["cost_usd"], "f") if entered else "", key=f"{prefix}_cost",
+                         help="Leave empty to estimate from tokens with genai-prices list prices.")
+    self_hosted = False
+    try:
+        is_local = catalog.normalize_provider(provider) == "local"
+    except AicostError:
+        is_local = False
+    if is_local:
+        self_hosted = st.checkbox("Self-hosted: $0 by intent", value=row.get("cost_status") == ledger.COST_SELF_HOSTED,
+                                  key=f"{prefix}_self_hosted")
+    note = st.text_input("Note", value=row.get("note") or "", key=f"{prefix}_note")
+    return Entry(provider=provider, date=day, until=until, model=model, cost=cost, input_tokens=input_tokens,
+                 output_tokens=output_tokens, requests=requests, note=note, self_hosted=self_hosted)
+
+
+# the rows tab comes last so it lists what an add or import of this same run wrote
+add_tab, import_tab, rows_tab = st.tabs(["Add an entry", "Import a CSV", "Manual and imported rows"])
+
+with add_tab:
+    entry = _entry_fields("add")
+    if st.button("Add entry", type="primary", key="add_submit"):
+        try:
+            entry_id = manual.add(ui.store(), entry, settings=settings)
+        except AicostError as exc:
+            st.error(f"Not saved. {exc}")
+        else:
+            ui.clear()
+            row = manual.get(ui.store(), entry_id)
+            st.success(f"Saved: {catalog.display_name(row['provider'])}, {_cost(row['cost_usd'])} "
+                       f"({manual.label(row['source'], row['cost_status'])}).")
+
+with import_tab:
+    st.markdown(
+        "Accepted: the **Anthropic Console** usage export, the **OpenAI** usage dashboard export (one file per "
+        "endpoint), the **GitHub Copilot** premium request usage report, and the **aicost template** below. "
+        "The format is detected from the header. A file with any bad row is rejected whole; importing the same "
+        "file again changes nothing, and an export overlapping an earlier one replaces those days."
+    )
+    st.download_button("Download the CSV template", imports.template_csv(), file_name="aicost-template.csv",
+                       mime="text/csv", key="import_template")
+    st.caption("Template columns: " + ", ".join(f"`{c}`" for c in imports.TEMPLATE_COLUMNS)
+               + ". `date` and `provider` are required; `end_date` makes a period.")
+    upload = st.file_uploader("CSV file", type=["csv"], key="import_file",
+                              max_upload_size=max(1, math.ceil(settings.import_max_bytes / 1_000_000)))
+    fmt = st.selectbox("Format", ["Detect from header", *imports.FORMATS], key="import_format")
+    if st.button("Import", type="primary", disabled=upload is None, key="import_submit") and upload is not None:
+        try:
+            result = imports.import_bytes(ui.store(), upload.getvalue(), upload.name, settings=settings,
+                                          format=None if fmt == "Detect from header" else fmt)
+        except imports.FileRejected as exc:
+            shown = exc.problems[: imports.MAX_PROBLEMS]
+            more = len(exc.problems) - len(shown)
+            st.error(f"{upload.name} was rejected, nothing imported: {len(exc.problems)} bad row(s).\n\n"
+                     + "\n".join(f"- row {n}: {reason}" for n, reason in shown)
+                     + (f"\n- … and {more} more" if more else ""))
+        except AicostError as exc:
+            st.error(f"Not imported. {exc}")
+        else:
+            ui.clear()
+            u = result.upsert
+            st.success(f"Imported {result.origin} ({result.format}): {result.rows} row(s) — {u.new} new, "
+                       f"{u.updated} updated, {u.unchanged} unchanged; {result.estimated} estimated, "
+                       f"{result.unpriced} unpriced.")
+
+with rows_tab:
+    frame = manual.list_entries(ui.store())
+    st.caption("Rows from provider APIs are read-only and not listed here. A period row is spread evenly over its "
+               "days in daily charts.")
+    if frame.empty:
+        st.info("No manual or imported rows yet.")
+    else:
+        table = pd.DataFrame({
+            "Provider": frame["provider_name"], "From (UTC)": frame["start_day"], "To (UTC)": frame["end_day"],
+            "Period": frame["bucket_width"].map(lambda w: "" if w == "1d" else f"{w[:-1]} days, spread"),
+            "Model": frame["model"], "Requests": frame["requests"].map(_count),
+            "Input tokens": frame["input_tokens"].map(_count), "Output tokens": frame["output_tokens"].map(_count),
+            "Cost": frame["cost_usd"].map(_cost), "Label": frame["label"], "Note": frame["note"],
+            "File": frame["origin"].fillna(""), "Id": frame["entry_id"],
+        })
+        st.dataframe(table, hide_index=True, width="stretch")
+        options = list(frame["entry_id"])
+        names = {r["entry_id"]: f"{r['provider_name']} · {r['start_day']} · {r['model'] or '—'} · {_cost(r['cost_usd'])}"
+                 f" · {r['label']}" for r in frame.to_dict("records")}
+        chosen = st.selectbox("Row to edit or delete", options, format_func=names.get, key="rows_pick")
+        row = manual.get(ui.store(), chosen)
+        with st.expander("Edit this row", expanded=False):
+            edited = _entry_fields(f"edit_{chosen}", row)
+            if st.button("Save changes", key="rows_save"):
+                try:
+                    manual.edit(ui.store(), chosen, edited, settings=settings)
+                except AicostError as exc:
+                    st.error(f"Not saved. {exc}")
+                else:
+                    ui.clear()
+                    st.success("Saved.")
+                    st.rerun()
+        if st.session_state.get("rows_confirm") != chosen:
+            if st.button("Delete this row", key="rows_delete"):
+                st.session_state["rows_confirm"] = chosen
+                st.rerun()
+        else:
+            st.warning(f"Delete {names[chosen]}? This cannot be undone.")
+            c1, c2 = st.columns(2)
+            if c1.button("Yes, delete", type="primary", key="rows_delete_yes"):
+                manual.delete(ui.store(), chosen)
+                st.session_state.pop("rows_confirm", None)
+                ui.clear()
+                st.rerun()
+            if c2.button("Cancel", key="rows_delete_no"):
+                st.session_state.pop("rows_confirm", None)
+                st.rerun()
