@@ -184,3 +184,8 @@ def test_imported_rows_can_be_deleted_and_edited(store):
     assert row["cost_usd"] == 31 and row["source"] == "import" and row["origin"] == "generic_template.csv"
     manual.delete(store, perplexity)
     assert store.count() == 2
+
+
+def test_template_columns_are_documented_in_readme():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert ", ".join(imports.TEMPLATE_COLUMNS) in readme
