@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aicost import ledger
 
 META = "aicost_meta"
@@ -90,4 +92,17 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
 ]
 
 LATEST = MIGRATIONS[-1][0]
+
+# Type names the released migrations use that another dialect spells differently. Applied when a migration
+# runs, so the released text stays as it was and both databases get the same columns.
+_TYPE_NAMES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "postgresql": ((re.compile(r"\bDOUBLE\b(?!\s+PRECISION)", re.IGNORECASE), "DOUBLE PRECISION"),),
+}
+
+
+def for_dialect(statement: str, dialect: str) -> str:
+    """A migration statement as the given database must read it (DuckDB's DOUBLE is PostgreSQL's DOUBLE PRECISION)."""
+    for pattern, replacement in _TYPE_NAMES.get(dialect, ()):
+        statement = pattern.sub(replacement, statement)
+    return statement
 assert ledger.TABLE == "usage"

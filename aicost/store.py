@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import random
 import time
@@ -14,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -24,6 +26,7 @@ from aicost.errors import LedgerBusy, LedgerError
 log = logging.getLogger(__name__)
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked", "lock on file")
+_SCHEMA_LOCK = 0x61696373  # PostgreSQL advisory lock key held while the schema is checked or upgraded
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ class Store:
         if self._ready:
             return
         with self._connect() as conn, conn.begin():
+            if self.dialect == "postgresql":  # two processes upgrading one server: the second waits, then sees it done
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
             conn.execute(sa.text(f"CREATE TABLE IF NOT EXISTS {schema.META} (key VARCHAR PRIMARY KEY, value VARCHAR)"))
             row = conn.execute(sa.text(f"SELECT value FROM {schema.META} WHERE key = 'schema_version'")).first()
             version = int(row[0]) if row else 0
@@ -133,7 +138,7 @@ class Store:
                 if number <= version:
                     continue
                 for statement in statements:
-                    conn.execute(sa.text(statement))
+                    conn.execute(sa.text(schema.for_dialect(statement, self.dialect)))
                 version = number
             conn.execute(sa.text(f"DELETE FROM {schema.META} WHERE key = 'schema_version'"))
             conn.execute(
@@ -233,7 +238,16 @@ class Store:
             finally:
                 raw.unregister("_batch_arrow")
             return
-        raise LedgerError(f"bulk load is not implemented for {self.dialect}")
+        # PostgreSQL: COPY the batch in as CSV (Arrow writes NULL unquoted and every string quoted, which is how
+        # COPY tells NULL from ''), one round trip instead of one INSERT per row
+        types = {c.name: schema.for_dialect(c.sql, self.dialect) for c in ledger.COLUMNS} | {"_ord": "BIGINT"}
+        columns = ", ".join(f"{name} {types[name]}" for name in table.column_names)
+        conn.execute(sa.text(f"CREATE TEMP TABLE _batch_raw ({columns})"))
+        buffer = io.BytesIO()
+        pa_csv.write_csv(table, buffer)
+        with conn.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY _batch_raw ({', '.join(table.column_names)}) FROM STDIN (FORMAT csv, HEADER true)") as copy:
+                copy.write(buffer.getvalue())
 
 
 def to_arrow(rows: Iterable[Mapping[str, Any]]) -> pa.Table:

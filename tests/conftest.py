@@ -14,10 +14,61 @@ from aicost.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# -- ledger backends: DuckDB always; a real PostgreSQL too where a module opts in ----------------------------------
+# A module (or test) marked `both_backends` runs each test that uses `ledger_url`/`store`/`cli` once per backend;
+# `duckdb_only` takes one test of such a module back out (raw duckdb files, duckdb_constraints(), EXCLUDE ...).
+# Opt-in rather than parametrizing every test: many tests poke at DuckDB itself, and their owners know which.
+BACKENDS = ("duckdb", "postgresql")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_backends: run against DuckDB and a real PostgreSQL server")
+    config.addinivalue_line("markers", "duckdb_only: DuckDB only, inside a both_backends module")
+
+
+def pytest_generate_tests(metafunc):
+    node = metafunc.definition
+    if ("backend" in metafunc.fixturenames and node.get_closest_marker("both_backends")
+            and not node.get_closest_marker("duckdb_only")):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def ledger_url(tmp_path, monkeypatch) -> str:
-    """A fresh DuckDB ledger file, also set as AICOST_DATABASE_URL for code that reads the settings."""
-    url = f"duckdb:///{tmp_path / 'ledger.duckdb'}"
+def backend(request) -> str:
+    """The ledger's database: "duckdb" unless the test is parametrized over BACKENDS."""
+    return getattr(request, "param", "duckdb")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL 15 server for the session, in a temporary directory, on a free port; fails (never skips)
+    when the server binaries are missing."""
+    from tests.pgserver import PostgresMissing, PostgresServer
+
+    try:
+        server = PostgresServer().start()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request) -> str:
+    """A fresh, empty PostgreSQL database of the session server, dropped after the test."""
+    name = postgres_server.create_database()
+    request.addfinalizer(lambda: postgres_server.drop_database(name))
+    return postgres_server.url(name)
+
+
+@pytest.fixture
+def ledger_url(backend, tmp_path, monkeypatch, request) -> str:
+    """A fresh ledger (a DuckDB file, or a new PostgreSQL database), also set as AICOST_DATABASE_URL for code
+    that reads the settings."""
+    if backend == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = f"duckdb:///{tmp_path / 'ledger.duckdb'}"
     monkeypatch.setenv("AICOST_DATABASE_URL", url)
     return url
 

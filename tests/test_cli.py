@@ -8,7 +8,11 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
+import pytest
+
 from aicost import ledger
+
+pytestmark = pytest.mark.both_backends  # each test runs on DuckDB and on a real PostgreSQL
 
 
 def _seed(store):

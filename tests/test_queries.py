@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
+
 from aicost import ledger, queries
 from aicost.queries import Filters
+
+pytestmark = pytest.mark.both_backends  # each test runs on DuckDB and on a real PostgreSQL
 
 
 def _usage(day, **extra):
