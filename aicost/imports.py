@@ -64,6 +64,13 @@ class ImportResult:
     upsert: UpsertResult
     estimated: int = 0
     unpriced: int = 0
+    api_days: int = 0  # days of this file's providers that also have API rows: the same spend may count twice
+
+    def warning(self) -> str:
+        if not self.api_days:
+            return ""
+        return (f"the ledger also has API-synced rows for {self.api_days} day(s) of this file's provider(s); "
+                "if they cover the same usage, that spend is now counted twice — delete one of them")
 
 
 def canon(name: str) -> str:
@@ -277,7 +284,22 @@ def import_bytes(store: Store, data: bytes, file_name: str, *, format: str | Non
     result = store.upsert(rows) if rows else UpsertResult()
     statuses = [r["cost_status"] for r in rows]
     return ImportResult(fmt, Path(file_name).name, len(rows), result,
-                        statuses.count(ledger.COST_ESTIMATED), statuses.count(ledger.COST_UNPRICED))
+                        statuses.count(ledger.COST_ESTIMATED), statuses.count(ledger.COST_UNPRICED),
+                        _api_days(store, rows))
+
+
+def _api_days(store: Store, rows: list[dict]) -> int:
+    """Days, per provider of the imported rows, on which the ledger also holds API rows."""
+    days = 0
+    for provider in sorted({r["provider"] for r in rows}):
+        mine = [r for r in rows if r["provider"] == provider]
+        start = min(r["bucket_start"] for r in mine)
+        end = max(r["bucket_end"] for r in mine)
+        days += int(store.scalar(
+            f"SELECT count(DISTINCT CAST(bucket_start AS DATE)) FROM {ledger.TABLE}"
+            " WHERE source = 'api' AND provider = :p AND bucket_start >= :a AND bucket_start < :b",
+            {"p": provider, "a": start, "b": end}))
+    return days
 
 
 def import_file(store: Store, path: str | Path, *, format: str | None = None, settings: Settings | None = None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -142,18 +142,44 @@ def edit(store: Store, entry_id: str, entry: Entry, *, settings: Settings | None
          today: date | None = None) -> None:
     """Replace a manual or imported row with a re-validated one, keeping its id and first-written time."""
     old = _existing(store, entry_id)
+    if old["source"] == "import":
+        entry = _keep_import_detail(entry, old)
     row = build_row(entry, settings=settings, today=today, source=old["source"])
     row["entry_id"] = old["entry_id"]
     row["origin"] = old["origin"]
     row["ingested_at"] = old["ingested_at"]
     if old["source"] == "import":
-        row["confidence"] = CONFIDENCE_IMPORT
-        for keep in ("item", "api_key", "service_tier", "context_window", "api_key_name", "project_name"):
-            row.setdefault(keep, old[keep])
+        for keep in ("item", "api_key", "service_tier", "context_window", "api_key_name", "project_name",
+                     "quantity", "quantity_unit"):
+            row.setdefault(keep, _value(old[keep]))
     with store.transaction() as conn:  # one transaction: the old row goes only if the new one is written
         conn.execute(sa.text(f"DELETE FROM {ledger.TABLE} WHERE entry_id = :id AND source = :s"),
                      {"id": old["entry_id"], "s": old["source"]})
         store.upsert([row], conn=conn)
+
+
+def _value(v):
+    return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
+
+
+_CACHE_DETAIL = ("uncached_input_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_5m_tokens",
+                 "cache_write_1h_tokens", "web_search_requests")
+
+
+def _keep_import_detail(entry: Entry, old: dict) -> Entry:
+    """An edit of an imported row keeps what the form does not show: its project, and its cache-token split
+    while the input tokens it is part of are unchanged (so the estimate stays cache-aware)."""
+    extra = dict(entry.extra)
+    try:
+        same_input = fields.count(entry.input_tokens, "input_tokens") == _value(old["input_tokens"])
+    except InvalidInput:
+        same_input = False  # build_row reports the bad value
+    if same_input:
+        for name in _CACHE_DETAIL:
+            if _value(old[name]) is not None:
+                extra.setdefault(name, int(old[name]))
+    project = old["project"] if entry.project is None else entry.project
+    return replace(entry, extra=extra, project=project)
 
 
 def delete(store: Store, entry_id: str) -> dict:

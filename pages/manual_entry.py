@@ -158,6 +158,8 @@ with import_tab:
             st.success(f"Imported {result.origin} ({result.format}): {result.rows} row(s) — {u.new} new, "
                        f"{u.updated} updated, {u.unchanged} unchanged; {result.estimated} estimated, "
                        f"{result.unpriced} unpriced.")
+            if result.warning():
+                st.warning(result.warning()[0].upper() + result.warning()[1:] + ".")
 
 with rows_tab:
     frame = manual.list_entries(ui.store())

@@ -189,3 +189,23 @@ def test_imported_rows_can_be_deleted_and_edited(store):
 def test_template_columns_are_documented_in_readme():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert ", ".join(imports.TEMPLATE_COLUMNS) in readme
+
+
+def test_editing_an_imported_row_keeps_its_detail(store):
+    load(store, "anthropic_usage_2026-03.csv")
+    before = [r for r in rows(store) if r["bucket_start"] == datetime(2026, 3, 21)][0]
+    manual.edit(store, before["entry_id"], manual.Entry(
+        "anthropic", "2026-03-21", model=before["model"], input_tokens=str(before["input_tokens"]),
+        output_tokens=str(before["output_tokens"]), note="checked"), today=TODAY)
+    after = manual.get(store, before["entry_id"])
+    for name in ("project", "api_key", "service_tier", "item", "cache_read_tokens", "cache_write_tokens", "cost_usd"):
+        assert after[name] == before[name], name
+    assert after["note"] == "checked" and after["cost_usd"] == Decimal("4.035")
+
+
+def test_import_over_api_synced_days_warns(store):
+    store.upsert([{"provider": "anthropic", "source": "api", "kind": "cost", "bucket_start": datetime(2026, 3, 22),
+                   "bucket_width": "1d", "item": "x", "cost_usd": Decimal(1), "cost_status": "billed"}])
+    r = load(store, "anthropic_usage_2026-03.csv")
+    assert r.api_days == 1 and "counted twice" in r.warning()
+    assert load(store, "premium_request_usage_report.csv").warning() == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from aicost import imports
 from aicost.store import open_store
@@ -21,4 +22,6 @@ def run(args: argparse.Namespace) -> int:
     u = r.upsert
     print(f"imported {r.origin} ({r.format}): {r.rows} row(s): {u.new} new, {u.updated} updated, "
           f"{u.unchanged} unchanged; {r.estimated} estimated, {r.unpriced} unpriced")
+    if r.warning():
+        print(f"aicost: warning: {r.warning()}", file=sys.stderr)
     return 0
