@@ -12,6 +12,8 @@ from aicost.errors import InvalidInput
 from aicost.settings import get_settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+pytestmark = pytest.mark.both_backends
+
 TODAY = date(2026, 4, 1)
 
 

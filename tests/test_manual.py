@@ -10,6 +10,8 @@ from aicost.errors import InvalidInput
 from aicost.manual import Entry
 from aicost.settings import get_settings
 
+pytestmark = pytest.mark.both_backends
+
 TODAY = date(2026, 3, 31)
 
 
