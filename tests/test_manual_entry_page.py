@@ -42,7 +42,8 @@ def submit(at):
 
 def test_page_in_navigation_and_labels(app_test, store):
     at = app_test().run()
-    assert not at.exception
+    at.switch_page(PAGE).run()
+    assert not at.exception and at.title[0].value == "Manual entry"
     at = app_test(PAGE).run()
     assert not at.exception
     assert at.title[0].value == "Manual entry"
