@@ -21,6 +21,7 @@ OPENAI_KEY = "sk-admin-fakeOpenAIkey-0123456789abcdefXYZ1"
 ANTHROPIC_KEY = "sk-ant-admin01-fakeAnthropicKey-0123456789WXYZ"
 ANTHROPIC_VERSION = "2023-06-01"
 DAYS_OF_DATA = 100  # the dataset covers today (UTC) and the 99 days before
+GROUPS = 3  # (project, key) pairs per provider: the tests' small organisation; the benchmarks ask for hundreds
 
 OA_COMPLETIONS = "/v1/organization/usage/completions"
 OA_EMBEDDINGS = "/v1/organization/usage/embeddings"
@@ -62,10 +63,16 @@ def _day_ts(day: date) -> int:
 
 
 class FakeProvider:
-    """The server and its dataset; reset() restores the seeded data and clears faults and counts."""
+    """The server and its dataset; reset() restores the seeded data and clears faults and counts.
 
-    def __init__(self, seed: int = 7):
+    days: how many UTC days up to today hold data; groups: (project, key) pairs per provider, each with its own
+    models, tiers and cost lines (3 is the small organisation the tests know by name; more are added as
+    proj_NNN/key_NNN and wrkspc_NNN/apikey_NNN, so an organisation of any size is one argument away)."""
+
+    def __init__(self, seed: int = 7, *, days: int = DAYS_OF_DATA, groups: int = GROUPS):
         self.seed = seed
+        self.days = days
+        self.groups = groups
         self.today = datetime.now(UTC).date()
         self.lock = threading.Lock()
         self.counts: Counter[str] = Counter()
@@ -105,7 +112,7 @@ class FakeProvider:
             self.counts.clear()
             self.faults.clear()
             self._cursors.clear()
-            self.data = _dataset(self.seed, self.today)
+            self.data = _dataset(self.seed, self.today, self.days, self.groups)
 
     def fault(self, kind: str, **kw) -> Fault:
         f = Fault(kind, **kw)
@@ -408,38 +415,49 @@ def _handler(fake: FakeProvider) -> type[BaseHTTPRequestHandler]:
 # -- the seeded dataset ---------------------------------------------------------------------------------------
 
 
-def _dataset(seed: int, today: date) -> dict[str, dict[date, list[dict]]]:
+def _dataset(seed: int, today: date, days: int = DAYS_OF_DATA, groups: int = GROUPS) -> dict[str, dict[date, list[dict]]]:
     rng = random.Random(seed)
+    extra = range(max(groups - GROUPS, 0))  # none by default: the seeded data the tests know stays as it is
+    oa_pairs = (("proj_a", "key_a1"), ("proj_b", "key_b1"), ("proj_a", None)) + tuple(
+        (f"proj_{i:03d}", f"key_{i:03d}") for i in extra)
+    oa_projects = ("proj_a", "proj_b") + tuple(f"proj_{i:03d}" for i in extra)
+    an_pairs = (("wrkspc_eng", "apikey_eng"), (None, None), (None, "apikey_dflt")) + tuple(
+        (f"wrkspc_{i:03d}", f"apikey_{i:03d}") for i in extra)
+    an_workspaces = ("wrkspc_eng", None) + tuple(f"wrkspc_{i:03d}" for i in extra)
     data: dict[str, dict[date, list[dict]]] = {p: {} for p in ENDPOINTS}
-    for back in range(DAYS_OF_DATA):
+    for back in range(days):
         day = today - timedelta(days=back)
         if day.toordinal() % 5 == 0:
             continue  # a quiet day: its buckets come back empty
         data[OA_COMPLETIONS][day] = [_oa_completion(rng, p, k, m, b, t, u)
-                                     for p, k in (("proj_a", "key_a1"), ("proj_b", "key_b1"), ("proj_a", None))
+                                     for p, k in oa_pairs
                                      for m in ("gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06")
                                      for b, t in ((False, "default"), (True, "default"), (False, "flex"))
                                      for u in ("user_1", "user_2") if rng.random() < 0.6]
         data[OA_EMBEDDINGS][day] = [{"project_id": p, "api_key_id": "key_a1", "user_id": u,
                                      "model": "text-embedding-3-small", "input_tokens": rng.randint(1000, 90000),
                                      "num_model_requests": rng.randint(1, 40)}
-                                    for p in ("proj_a", "proj_b") for u in ("user_1", "user_2")]
+                                    for p in oa_projects[:2] for u in ("user_1", "user_2")]
+        data[OA_EMBEDDINGS][day] += [{"project_id": p, "api_key_id": f"key_{p[5:]}", "user_id": u,
+                                      "model": "text-embedding-3-small", "input_tokens": rng.randint(1000, 90000),
+                                      "num_model_requests": rng.randint(1, 40)}
+                                     for p in oa_projects[2:] for u in ("user_1", "user_2")]
         data[OA_COSTS][day] = [{"project_id": p, "line_item": item, "api_key_id": k,
                                 "value": Decimal(rng.randint(1, 900000)) / 100000,
                                 "quantity": rng.randint(1000, 50000), "quantity_unit": "tokens"}
-                               for p in ("proj_a", "proj_b", None)
+                               for p in oa_projects[:2] + (None,) + oa_projects[2:]
                                for item in ("gpt-4o-mini-2024-07-18, input", "gpt-4o-2024-08-06, output",
                                             "text-embedding-3-small")
                                for k in ("key_a1", "key_b1")]
         data[AN_MESSAGES][day] = [_an_usage(rng, w, k, m, t, c, g)
-                                  for w, k in (("wrkspc_eng", "apikey_eng"), (None, None), (None, "apikey_dflt"))
+                                  for w, k in an_pairs
                                   for m in ("claude-sonnet-4-20250514", "claude-3-5-haiku-20241022")
                                   for t in ("standard", "batch", "priority")
                                   for c in ("0-200k", "200k-1M")
                                   for g in ("global", "us")
                                   if rng.random() < 0.4 and not (c == "200k-1M" and m.startswith("claude-3"))]
         data[AN_COST][day] = [_an_cost(rng, w, d, g)
-                              for w in ("wrkspc_eng", None)
+                              for w in an_workspaces
                               for d in ("Claude Sonnet 4 Usage - Input Tokens", "Claude Sonnet 4 Usage - Output Tokens",
                                         "Claude Haiku 3.5 Usage - Input Tokens", "Web Search Usage",
                                         "Code Execution Usage")
