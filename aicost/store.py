@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import logging
 import random
+import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked", "lock on file")
 _SCHEMA_LOCK = 0x61696373  # PostgreSQL advisory lock key held while the schema is checked or upgraded
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -238,16 +240,66 @@ class Store:
             finally:
                 raw.unregister("_batch_arrow")
             return
-        # PostgreSQL: COPY the batch in as CSV (Arrow writes NULL unquoted and every string quoted, which is how
-        # COPY tells NULL from ''), one round trip instead of one INSERT per row
         types = {c.name: schema.for_dialect(c.sql, self.dialect) for c in ledger.COLUMNS} | {"_ord": "BIGINT"}
         columns = ", ".join(f"{name} {types[name]}" for name in table.column_names)
         conn.execute(sa.text(f"CREATE TEMP TABLE _batch_raw ({columns})"))
-        buffer = io.BytesIO()
-        pa_csv.write_csv(table, buffer)
-        with conn.connection.driver_connection.cursor() as cursor:
-            with cursor.copy(f"COPY _batch_raw ({', '.join(table.column_names)}) FROM STDIN (FORMAT csv, HEADER true)") as copy:
-                copy.write(buffer.getvalue())
+        _copy_in(conn, "_batch_raw", table)
+
+    # -- whole tables: copying a ledger to another database -----------------------------------------------
+
+    def tables(self) -> list[str]:
+        """The ledger's tables, schema bookkeeping excluded."""
+        names = self.frame("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+                           " AND table_type = 'BASE TABLE'")["table_name"]
+        return sorted(_name(n) for n in names if n != schema.META)
+
+    def columns(self, table: str) -> list[str]:
+        """A table's column names in their order."""
+        names = self.frame("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+                           " AND table_name = :t ORDER BY ordinal_position", {"t": table})["column_name"]
+        return [_name(n) for n in names]
+
+    def batches(self, table: str, columns: Sequence[str], size: int) -> Iterator[pa.Table]:
+        """Every row of a table as Arrow tables of at most size rows, read in one transaction."""
+        sql = f"SELECT {', '.join(map(_name, columns))} FROM {_name(table)}"
+        with self.transaction() as conn:
+            if self.dialect == "duckdb":  # streamed as Arrow, types exact (DECIMAL stays decimal128)
+                yield from (pa.Table.from_batches([b]) for b in conn.connection.driver_connection.sql(sql)
+                            .to_arrow_reader(size))
+                return
+            result = conn.execution_options(stream_results=True, yield_per=size).execute(sa.text(sql))
+            for part in result.partitions(size):
+                yield pa.Table.from_pylist([dict(zip(columns, row)) for row in part])
+
+    def append(self, conn: sa.Connection, table: str, rows: pa.Table) -> None:
+        """Insert rows as they are (no upsert, no updated_at) into a table, in the caller's transaction."""
+        cols = ", ".join(map(_name, rows.column_names))
+        if self.dialect == "duckdb":
+            raw = conn.connection.driver_connection
+            raw.register("_append_arrow", rows)
+            try:
+                conn.execute(sa.text(f"INSERT INTO {_name(table)} ({cols}) SELECT {cols} FROM _append_arrow"))
+            finally:
+                raw.unregister("_append_arrow")
+            return
+        _copy_in(conn, _name(table), rows)
+
+
+def _name(identifier: str) -> str:
+    """A table or column name safe to put in SQL text (ours are all lower-case snake case)."""
+    if not _IDENTIFIER.fullmatch(identifier):
+        raise LedgerError(f"unexpected table or column name {identifier!r}")
+    return identifier
+
+
+def _copy_in(conn: sa.Connection, table: str, rows: pa.Table) -> None:
+    """PostgreSQL COPY of an Arrow table as CSV: Arrow writes NULL unquoted and every string quoted, which is
+    how COPY tells NULL from ''; one round trip instead of one INSERT per row."""
+    buffer = io.BytesIO()
+    pa_csv.write_csv(rows, buffer)
+    with conn.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({', '.join(rows.column_names)}) FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            copy.write(buffer.getvalue())
 
 
 def to_arrow(rows: Iterable[Mapping[str, Any]]) -> pa.Table:

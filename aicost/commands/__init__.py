@@ -15,6 +15,7 @@ MODULES = (
     "aicost.commands.add",
     "aicost.commands.import_csv",
     "aicost.commands.entries",
+    "aicost.commands.migrate_ledger",
 )
 
 
