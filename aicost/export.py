@@ -74,3 +74,13 @@ def to_json(rows: Iterable[Mapping[str, Any]]) -> str:
     """A JSON array of flat objects; Decimal money written as exact JSON numbers, not floats or strings."""
     items = ["{" + ", ".join(f"{json.dumps(k)}: {_json_value(v)}" for k, v in row.items()) + "}" for row in rows]
     return "[" + ",\n ".join(items) + "]\n"
+
+
+def frame_csv(frame: pd.DataFrame) -> str:
+    """A whole frame as formula-safe CSV (columns renamed as READABLE says; numbers stay numbers)."""
+    return to_csv(records(frame), [READABLE.get(c, c) for c in frame.columns])
+
+
+def frame_json(frame: pd.DataFrame) -> str:
+    """A whole frame as a JSON array of objects, money exact."""
+    return to_json(records(frame))

@@ -3,6 +3,10 @@
 Every figure is built on one per-day view of the ledger (`_days_sql`): hourly and daily buckets map to
 their UTC day; a period entry (bucket_width 'Nd', N > 1, e.g. a monthly invoice) is spread evenly over its
 N days with exact integer arithmetic, so its days add up to the entered amount to the last nano-dollar.
+
+OpenAI bills cost lines by line item ("gpt-4o-2024-08-06, input"), not by model: the per-day view names
+such a line's model after the line item's first part, so per-model figures and the reconciliation can set
+the bill beside the token estimate of the same model. Filters on model use the same expression.
 """
 
 from __future__ import annotations
@@ -45,6 +49,24 @@ class Filters:
         return cls(date(1970, 1, 1), date(9999, 12, 30))
 
 
+def _model(prefix: str = "") -> str:
+    """The model of a row as reports show it (an OpenAI cost line's model is its line item's first part)."""
+    p = prefix
+    return (f"(CASE WHEN {p}kind = 'cost' AND {p}model = '' AND {p}provider = 'openai' AND {p}item <> ''"
+            f" THEN split_part({p}item, ', ', 1) ELSE {p}model END)")
+
+
+def _where(f: Filters, params: dict, prefix: str = "") -> str:
+    """' AND ...' conditions of the filters' dimension lists (bound, expanding parameters)."""
+    where = []
+    for name, values in (("provider", f.providers), ("project", f.projects), ("model", f.models), ("source", f.sources)):
+        if values:
+            params[f"f_{name}"] = list(values)
+            column = _model(prefix) if name == "model" else f"{prefix}{name}"
+            where.append(f"{column} IN :f_{name}")
+    return "".join(f" AND {w}" for w in where)
+
+
 def _idiv(dialect: str, a: str, b: str) -> str:
     return f"(({a}) // ({b}))" if dialect == "duckdb" else f"div(({a}), ({b}))"
 
@@ -66,14 +88,9 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
         "end_ts": datetime.combine(f.end + timedelta(days=1), time()),
         "start_day": f.start, "end_day": f.end,
     }
-    where = []
-    for name, values in (("provider", f.providers), ("project", f.projects), ("model", f.models), ("source", f.sources)):
-        if values:
-            params[f"f_{name}"] = list(values)
-            where.append(f"{name} IN :f_{name}")
-    extra = "".join(f" AND {w}" for w in where)
-    dims = ", ".join(DIMENSIONS)
-    pdims = ", ".join(f"p.{c}" for c in DIMENSIONS)
+    extra = _where(f, params)
+    dims = ", ".join(f"{_model()} AS model" if c == "model" else c for c in DIMENSIONS)
+    pdims = ", ".join(f"{_model('p.')} AS model" if c == "model" else f"p.{c}" for c in DIMENSIONS)
     measures = ", ".join(MONEY_MEASURES + TOKEN_MEASURES)
     spread = ", ".join(
         [f"{_spread(d, f'p.{m}', True)} AS {m}" for m in MONEY_MEASURES]
@@ -182,12 +199,8 @@ def rows(store: Store, f: Filters) -> pd.DataFrame:
     """Ledger rows (not spread) whose bucket starts in the filter window; for exports."""
     params: dict = {"start_ts": datetime.combine(f.start, time()),
                     "end_ts": datetime.combine(f.end + timedelta(days=1), time())}
-    where = ["bucket_start >= :start_ts", "bucket_start < :end_ts"]
-    for name, values in (("provider", f.providers), ("project", f.projects), ("model", f.models), ("source", f.sources)):
-        if values:
-            params[f"f_{name}"] = list(values)
-            where.append(f"{name} IN :f_{name}")
-    sql = (f"SELECT {', '.join(ledger.NAMES)} FROM {ledger.TABLE} WHERE {' AND '.join(where)}"
+    where = "bucket_start >= :start_ts AND bucket_start < :end_ts" + _where(f, params)
+    sql = (f"SELECT {', '.join(ledger.NAMES)} FROM {ledger.TABLE} WHERE {where}"
            f" ORDER BY bucket_start, provider, source, kind, item, model, project, api_key")
     frame = _run(store, sql, params)
     for column in ledger.COLUMNS:  # whole numbers stay whole where some rows have none
@@ -198,3 +211,172 @@ def rows(store: Store, f: Filters) -> pd.DataFrame:
 
 def providers(store: Store) -> list[str]:
     return list(store.frame(f"SELECT DISTINCT provider FROM {ledger.TABLE} ORDER BY 1")["provider"])
+
+
+# -- analytics read models (pages: Overview, Models, Projects and keys, Reconciliation) -----------------------
+
+_BILLED = "('billed', 'entered')"  # spend from a bill: the provider's billing API or an invoice the user entered
+
+
+def _group(store: Store, f: Filters, select: str, group: str, order: str | None = None,
+           having: str = "") -> pd.DataFrame:
+    days, params = _days_sql(store, f)
+    sql = f"SELECT {select} FROM ({days}) d GROUP BY {group}{having} ORDER BY {order or group}"
+    return _run(store, sql, params)
+
+
+def _dec(value) -> Decimal | None:
+    return None if value is None or (not isinstance(value, Decimal) and pd.isna(value)) else Decimal(value)
+
+
+def _ratio(num: Decimal | int | None, den: Decimal | int | None, scale: int = 1) -> Decimal | None:
+    if num is None or not den:
+        return None
+    return Decimal(num) * scale / Decimal(den)
+
+
+_MODEL_SUMS = (
+    "sum(requests) AS requests, sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,"
+    " sum(cache_write_tokens) AS cache_write_tokens, sum(output_tokens) AS output_tokens,"
+    f" sum(CASE WHEN cost_status IN {_BILLED} THEN cost_usd END) AS billed_usd,"
+    " sum(CASE WHEN cost_status = 'estimated' THEN cost_usd END) AS estimated_usd,"
+    " sum(cost_usd) AS cost_usd,"
+    " sum(CASE WHEN kind = 'usage' THEN estimate_usd END) AS token_estimate_usd,"
+    " sum(CASE WHEN cost_status = 'unpriced' THEN 1 ELSE 0 END) AS unpriced_rows"
+)
+_INTS = ("requests", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "unpriced_rows")
+_MONEYS = ("billed_usd", "estimated_usd", "cost_usd", "token_estimate_usd")
+
+
+def _clean(frame: pd.DataFrame) -> pd.DataFrame:
+    for m in _INTS:
+        if m in frame:
+            frame[m] = frame[m].fillna(0).astype("int64")
+    for m in _MONEYS:
+        if m in frame:
+            frame[m] = frame[m].map(lambda v: _dec(v) or Decimal(0))
+    return frame
+
+
+def models(store: Store, f: Filters) -> pd.DataFrame:
+    """Per provider and model: requests, tokens, spend split into billed and estimated, the token estimate,
+    effective dollars per 1M tokens (input + output) and cache hit ratio; largest spend first.
+
+    `cost_usd` is spend (billed + entered + estimated); `token_estimate_usd` is the list-price estimate of
+    the model's token rows, shown for comparison, never added. Cache hit ratio is cache reads over all input.
+    """
+    frame = _clean(_group(store, f, f"provider, model, {_MODEL_SUMS}", "provider, model",
+                          "cost_usd DESC NULLS LAST, input_tokens DESC, provider, model"))
+    frame["usd_per_1m_tokens"] = [
+        _ratio(c, i + o, 1_000_000) if c else None
+        for c, i, o in zip(frame["cost_usd"], frame["input_tokens"], frame["output_tokens"])]
+    frame["cache_hit_ratio"] = [_ratio(r, i) for r, i in zip(frame["cache_read_tokens"], frame["input_tokens"])]
+    return frame
+
+
+def _names(store: Store, f: Filters, column: str) -> pd.DataFrame:
+    """The display name of each provider's project or API key within the window (None where unnamed)."""
+    params: dict = {"start_ts": datetime.combine(f.start, time()),
+                    "end_ts": datetime.combine(f.end + timedelta(days=1), time())}
+    sql = (f"SELECT provider, {column}, max(NULLIF({column}_name, '')) AS {column}_name FROM {ledger.TABLE}"
+           f" WHERE bucket_start < :end_ts AND coalesce(bucket_end, bucket_start) > :start_ts{_where(f, params)}"
+           f" GROUP BY provider, {column}")
+    return _run(store, sql, params)
+
+
+def projects(store: Store, f: Filters) -> pd.DataFrame:
+    """Spend and tokens per provider and project (OpenAI project / Anthropic workspace), with its name."""
+    frame = _clean(_group(store, f, f"provider, project, {_MODEL_SUMS}", "provider, project",
+                          "cost_usd DESC NULLS LAST, input_tokens DESC, provider, project"))
+    return frame.merge(_names(store, f, "project"), on=["provider", "project"], how="left")
+
+
+def api_keys(store: Store, f: Filters) -> pd.DataFrame:
+    """Spend, token estimate and tokens per provider, project and API key, with the key's name."""
+    frame = _clean(_group(store, f, f"provider, project, api_key, {_MODEL_SUMS}", "provider, project, api_key",
+                          "cost_usd DESC NULLS LAST, token_estimate_usd DESC NULLS LAST, provider, project, api_key"))
+    frame = frame.merge(_names(store, f, "project"), on=["provider", "project"], how="left")
+    return frame.merge(_names(store, f, "api_key"), on=["provider", "api_key"], how="left")
+
+
+RECONCILE_BY = {"provider": ("provider",), "model": ("provider", "model"), "day": ("provider", "day"),
+                "model_day": ("provider", "model", "day")}
+
+
+def reconciliation(store: Store, f: Filters, by: str = "model_day") -> pd.DataFrame:
+    """Billed cost against the token estimate of the usage it covers, with the gap (billed - estimate).
+
+    `billed_usd` is spend from bills (billing API or entered invoice); `estimate_usd` is the genai-prices
+    estimate of the token rows a bill covers ('covered'); `estimated_usd` is usage no bill covers, counted
+    at its estimate. Gap and gap_ratio are None where one side is missing. Groups with neither are left out.
+    """
+    groups = RECONCILE_BY[by]
+    cols = ", ".join(groups)
+    select = (f"{cols}, sum(CASE WHEN cost_status IN {_BILLED} THEN cost_usd END) AS billed_usd,"
+              " sum(CASE WHEN cost_status = 'covered' THEN estimate_usd END) AS estimate_usd,"
+              " sum(CASE WHEN cost_status = 'estimated' THEN cost_usd END) AS estimated_usd,"
+              " sum(CASE WHEN cost_status = 'unpriced' THEN 1 ELSE 0 END) AS unpriced_rows")
+    having = (f" HAVING sum(CASE WHEN cost_status IN {_BILLED} THEN 1 ELSE 0 END) > 0"
+              " OR sum(CASE WHEN cost_status = 'covered' THEN 1 ELSE 0 END) > 0")
+    order = ", ".join(f"{g} DESC" if g == "day" else g for g in groups)
+    frame = _group(store, f, select, cols, order, having)
+    for m in ("billed_usd", "estimate_usd", "estimated_usd"):
+        frame[m] = frame[m].map(_dec)
+    frame["unpriced_rows"] = frame["unpriced_rows"].fillna(0).astype("int64")
+    frame["gap_usd"] = [b - e if b is not None and e is not None else None
+                        for b, e in zip(frame["billed_usd"], frame["estimate_usd"])]
+    frame["gap_ratio"] = [_ratio(g, e) for g, e in zip(frame["gap_usd"], frame["estimate_usd"])]
+    return frame
+
+
+UNPRICED_LIMIT = 500
+
+
+def unpriced(store: Store, f: Filters, limit: int = UNPRICED_LIMIT) -> pd.DataFrame:
+    """Ledger rows whose model has no known price (newest first, at most `limit`): shown, never counted as $0."""
+    params: dict = {"start_ts": datetime.combine(f.start, time()),
+                    "end_ts": datetime.combine(f.end + timedelta(days=1), time()), "n": int(limit)}
+    sql = (f"SELECT bucket_start, bucket_width, provider, source, {_model()} AS model, project, api_key,"
+           f" input_tokens, output_tokens, requests, note FROM {ledger.TABLE}"
+           f" WHERE bucket_start >= :start_ts AND bucket_start < :end_ts AND cost_status = 'unpriced'{_where(f, params)}"
+           f" ORDER BY bucket_start DESC, provider, model LIMIT :n")
+    frame = _run(store, sql, params)
+    for m in ("input_tokens", "output_tokens", "requests"):
+        frame[m] = frame[m].astype("Int64")
+    return frame
+
+
+def daily_spend(store: Store, f: Filters) -> dict[date, Decimal]:
+    """Spend per UTC day in [f.start, f.end], every day present (0 where nothing was spent)."""
+    days, params = _days_sql(store, f)
+    frame = _run(store, f"SELECT day, sum(cost_usd) AS cost_usd FROM ({days}) d GROUP BY day", params)
+    got = {pd.Timestamp(d).date(): _dec(c) or Decimal(0) for d, c in zip(frame["day"], frame["cost_usd"])}
+    n = (f.end - f.start).days + 1
+    return {f.start + timedelta(days=i): got.get(f.start + timedelta(days=i), Decimal(0)) for i in range(n)}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the filters can offer: providers, (provider, project, name) and models present in the ledger."""
+
+    providers: tuple[str, ...]
+    projects: tuple[tuple[str, str, str], ...]
+    models: tuple[str, ...]
+
+
+def options(store: Store) -> Options:
+    """Distinct providers, projects (with names) and models in the ledger, for the filter widgets."""
+    proj = store.frame(f"SELECT provider, project, max(NULLIF(project_name, '')) AS name FROM {ledger.TABLE}"
+                       f" GROUP BY provider, project ORDER BY provider, project")
+    mods = store.frame(f"SELECT DISTINCT {_model()} AS model FROM {ledger.TABLE} ORDER BY 1")
+    return Options(
+        providers=tuple(sorted(set(proj["provider"]))),
+        projects=tuple((p, j, n if isinstance(n, str) else "") for p, j, n in zip(proj["provider"], proj["project"], proj["name"])),
+        models=tuple(m for m in mods["model"] if m),
+    )
+
+
+def newest_days(store: Store) -> pd.DataFrame:
+    """Per provider and source: the UTC day of the newest bucket in the ledger."""
+    return store.frame(f"SELECT provider, source, CAST(max(bucket_start) AS DATE) AS newest_day"
+                       f" FROM {ledger.TABLE} GROUP BY provider, source ORDER BY provider, source")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import streamlit as st
 
-from aicost import queries
+from aicost import export, forecast, queries, sync
 from aicost.settings import get_settings
 from aicost.store import Store, open_store
 
@@ -67,6 +67,36 @@ def month_summary(day: date, filters: queries.Filters | None = None):
 
 def has_rows(source: str | None = None) -> bool:
     return _has_rows(store().url.render_as_string(hide_password=False), source)
+
+
+# Read models the analytics pages use, cached per ledger URL and arguments (all small frames).
+_READ_MODELS = {
+    "models": queries.models, "projects": queries.projects, "api_keys": queries.api_keys,
+    "reconciliation": queries.reconciliation, "unpriced": queries.unpriced, "daily_spend": queries.daily_spend,
+    "options": queries.options, "newest_days": queries.newest_days, "freshness": sync.freshness,
+    "forecast": forecast.month_end,
+}
+
+
+@st.cache_data(show_spinner=False, ttl=300)
+def _read(url: str, name: str, *args):
+    return _READ_MODELS[name](store(), *args)
+
+
+def read(name: str, *args):
+    """A cached read model: `read("models", filters)` is `queries.models(store, filters)`."""
+    return _read(store().url.render_as_string(hide_password=False), name, *args)
+
+
+def downloads(frame, name: str, *, key: str | None = None) -> None:
+    """CSV and JSON download buttons for a table as shown (raw values: numbers stay numbers, CSV formula-safe)."""
+    key = key or name
+    with st.container(horizontal=True, gap="small"):
+        st.download_button("CSV", data=lambda: export.frame_csv(frame), file_name=f"aicost-{name}.csv",
+                           mime="text/csv", key=f"dl-{key}-csv", icon=":material/download:", on_click="ignore")
+        st.download_button("JSON", data=lambda: export.frame_json(frame), file_name=f"aicost-{name}.json",
+                           mime="application/json", key=f"dl-{key}-json", icon=":material/download:",
+                           on_click="ignore")
 
 
 def clear() -> None:

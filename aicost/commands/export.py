@@ -1,4 +1,4 @@
-"""`python -m aicost export`: one record per ledger row, CSV or JSON."""
+"""`python -m aicost export`: one record per ledger row, as CSV, JSON or FOCUS-style CSV."""
 
 from __future__ import annotations
 
@@ -7,18 +7,19 @@ import os
 import sys
 from pathlib import Path
 
-from aicost import export, queries
+from aicost import export, focus, queries
 from aicost.cli import utc_day
 from aicost.commands import window
 from aicost.errors import InvalidInput
 from aicost.store import open_store
 
 NAME = "export"
-HELP = "every ledger row in the window as CSV or JSON (stdout or --output FILE)"
+HELP = "every ledger row in the window as CSV, JSON or FOCUS-style CSV (stdout or --output FILE)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--format", choices=("csv", "json", "focus"), default="csv",
+                   help="focus: FinOps FOCUS column names (BilledCost, ChargePeriodStart, ...), CSV")
     p.add_argument("--since", type=utc_day, metavar="YYYY-MM-DD", help="first UTC day (inclusive)")
     p.add_argument("--until", type=utc_day, metavar="YYYY-MM-DD", help="last UTC day (inclusive)")
     p.add_argument("--provider", action="append", default=[], help="only this provider (repeatable)")
@@ -28,9 +29,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     filters = window(args.since, args.until, args.provider)
     frame = queries.rows(open_store(), filters)
-    rows = export.records(frame)
-    columns = [export.READABLE.get(c, c) for c in frame.columns]
-    text = export.to_csv(rows, columns) if args.format == "csv" else export.to_json(rows)
+    if args.format == "focus":
+        rows = list(focus.records(frame))
+        text = export.to_csv(rows, list(focus.COLUMNS))
+    else:
+        rows = export.records(frame)
+        columns = [export.READABLE.get(c, c) for c in frame.columns]
+        text = export.to_csv(rows, columns) if args.format == "csv" else export.to_json(rows)
     if args.output:
         path = Path(args.output)
         if not path.parent.is_dir():

@@ -1,0 +1,104 @@
+"""The ledger as a FOCUS-style dataset (FinOps Open Cost and Usage Specification column names), one row per
+ledger row, so FinOps tools can take aicost's numbers.
+
+Mapping, in short: BilledCost and EffectiveCost are aicost's spend (`cost_usd`), so they add up to the same
+total the dashboard shows; ListCost is the token estimate at list prices (genai-prices) where one exists.
+Token rows whose cost sits in a billed cost line ('covered') carry BilledCost 0 and their tokens, so nothing
+is counted twice. FOCUS has no empty cost, so unpriced usage carries BilledCost 0 with x_CostStatus
+'unpriced': filter on x_CostStatus before reading it as free. Columns aicost adds start with `x_`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pandas as pd
+
+from aicost import catalog, export, ledger
+
+COLUMNS = (
+    "BilledCost", "EffectiveCost", "ListCost", "BillingCurrency",
+    "BillingAccountId", "BillingPeriodStart", "BillingPeriodEnd",
+    "ChargePeriodStart", "ChargePeriodEnd", "ChargeCategory", "ChargeFrequency", "ChargeDescription",
+    "ConsumedQuantity", "ConsumedUnit",
+    "ProviderName", "PublisherName", "InvoiceIssuerName", "ServiceCategory", "ServiceName",
+    "SkuId", "SubAccountId", "SubAccountName", "ResourceId", "ResourceName",
+    "x_Source", "x_Kind", "x_CostStatus", "x_Model", "x_ServiceTier", "x_InputTokens", "x_OutputTokens",
+    "x_CacheReadTokens", "x_CacheWriteTokens", "x_Requests", "x_PriceSource",
+)
+SERVICE_CATEGORY = "AI and Machine Learning"  # FOCUS ServiceCategory value
+_WIDTHS = {"1m": timedelta(minutes=1), "1h": timedelta(hours=1), "1d": timedelta(days=1)}
+
+
+def _iso(value) -> str | None:
+    """A UTC timestamp as FOCUS writes it: ISO 8601 with a Z."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return None
+    stamp = pd.Timestamp(value).to_pydatetime()
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _end(start: datetime, end, width: str) -> datetime:
+    if end is not None and not pd.isna(end):
+        return pd.Timestamp(end).to_pydatetime()
+    if width in _WIDTHS:
+        return start + _WIDTHS[width]
+    return start + timedelta(days=int(width.rstrip("d")))  # 'Nd' period entry
+
+
+def _month(start: datetime) -> tuple[datetime, datetime]:
+    first = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return first, (first + timedelta(days=32)).replace(day=1)
+
+
+def _int(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _money(value) -> Decimal | None:
+    return None if value is None or (not isinstance(value, Decimal) and pd.isna(value)) else Decimal(value)
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def records(frame: pd.DataFrame) -> Iterator[dict]:
+    """FOCUS rows (dicts in COLUMNS order) for ledger rows as `queries.rows` returns them."""
+    for r in frame.to_dict("records"):
+        start = pd.Timestamp(r["bucket_start"]).to_pydatetime()
+        end = _end(start, r["bucket_end"], r["bucket_width"])
+        period_start, period_end = _month(start)
+        cost = _money(r["cost_usd"]) if r["cost_status"] != ledger.COST_COVERED else None
+        cost = cost if cost is not None else Decimal(0)
+        tokens = [_int(r["input_tokens"]), _int(r["output_tokens"])]
+        if r["kind"] == ledger.KIND_USAGE and any(t is not None for t in tokens):
+            quantity, unit = Decimal(sum(t or 0 for t in tokens)), "Tokens"
+        elif r["quantity"] is not None and not pd.isna(r["quantity"]):
+            quantity, unit = Decimal(str(r["quantity"])), _text(r["quantity_unit"])
+        else:
+            quantity, unit = None, None
+        name = catalog.display_name(r["provider"])
+        model = _text(r["model"])
+        width = r["bucket_width"]
+        yield dict(zip(COLUMNS, (
+            cost, cost, _money(r["estimate_usd"]), "USD",
+            r["provider"], _iso(period_start), _iso(period_end),
+            _iso(start), _iso(end), "Credit" if cost < 0 else "Usage",
+            "Usage-Based" if width in _WIDTHS else "Recurring",
+            _text(r["note"]) or _text(r["item"]) or model,
+            quantity, unit,
+            name, name, name, SERVICE_CATEGORY, f"{name} API",
+            model or _text(r["item"]), _text(r["project"]), _text(r["project_name"]),
+            _text(r["api_key"]), _text(r["api_key_name"]),
+            r["source"], r["kind"], r["cost_status"], model, _text(r["service_tier"]),
+            _int(r["input_tokens"]), _int(r["output_tokens"]), _int(r["cache_read_tokens"]),
+            _int(r["cache_write_tokens"]), _int(r["requests"]), _text(r["price_source"]),
+        )))
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """FOCUS rows of ledger rows as formula-safe CSV, columns in COLUMNS order."""
+    return export.to_csv(records(frame), list(COLUMNS))

@@ -1,0 +1,80 @@
+"""Reconciliation: the bill against the token estimate of the same usage, with the gap; unpriced rows listed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import plotly.express as px
+import streamlit as st
+
+from aicost import queries
+from pages import filters, ui
+
+GRAINS = {"Provider": "provider", "Model": "model", "Day": "day", "Model and day": "model_day"}
+
+st.title("Reconciliation")
+st.caption("What the providers billed, beside what the same tokens cost at list prices (genai-prices). "
+           "All days are UTC.")
+filters.require_rows()
+f = filters.sidebar()
+filters.ledger_downloads(f)
+st.caption(filters.describe(f))
+
+grain = st.segmented_control("Compare per", list(GRAINS), default="Model", key="per", bind="query-params")
+by = GRAINS.get(grain or "Model", "model")
+frame = ui.read("reconciliation", f, by)
+if frame.empty:
+    st.info("No billed cost and no billed token usage in this period and selection. Bills come from syncing "
+            "OpenAI or Anthropic (or entered invoices); widen the period or clear a filter.")
+else:
+    billed = sum((v for v in frame["billed_usd"] if v is not None), Decimal(0))
+    covered = frame[frame["estimate_usd"].notna() & frame["billed_usd"].notna()]
+    est = sum(covered["estimate_usd"], Decimal(0))
+    gap = sum(covered["billed_usd"], Decimal(0)) - est
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Billed", ui.money(billed))
+    c2.metric("Token estimate of billed usage", ui.money(est))
+    c3.metric("Gap (billed − estimate)", ui.money(gap), delta=f"{(gap / est * 100 if est else 0):+.1f}%",
+              delta_color="off", help="Where a bill and a token estimate both exist for the same group.")
+
+    def _pct(value) -> str:
+        return "—" if value is None else f"{value:+.1%}"
+
+    columns = {"provider": "Provider", "model": "Model", "day": "Day (UTC)"}
+    shown = frame.assign(
+        provider=frame["provider"].map(ui.provider_name),
+        **{"Billed": frame["billed_usd"].map(ui.money), "Token estimate": frame["estimate_usd"].map(ui.money),
+           "Gap": frame["gap_usd"].map(ui.money), "Gap %": frame["gap_ratio"].map(_pct),
+           "Estimated, no bill": frame["estimated_usd"].map(ui.money), "Unpriced rows": frame["unpriced_rows"]},
+    ).rename(columns=columns)
+    keep = [columns[c] for c in queries.RECONCILE_BY[by]]
+    st.dataframe(shown[keep + ["Billed", "Token estimate", "Gap", "Gap %", "Estimated, no bill", "Unpriced rows"]],
+                 hide_index=True, width="stretch")
+    st.caption("**Gap** is billed minus the token estimate of the usage the bill covers: discounts, batch and "
+               "flex tiers, credits or a price list that is out of date show here. **Estimated, no bill** is usage "
+               "no bill covers, counted at its estimate. OpenAI bills by line item; its lines are matched to the "
+               "model the line item names.")
+    ui.downloads(frame, f"reconciliation-{by}")
+
+    per_day = ui.read("reconciliation", f, "day")
+    per_day = per_day[per_day["gap_usd"].notna()]
+    if not per_day.empty:
+        chart = per_day.assign(Provider=per_day["provider"].map(ui.provider_name), Gap=per_day["gap_usd"].astype(float))
+        fig = px.bar(chart, x="day", y="Gap", color="Provider", barmode="group",
+                     color_discrete_map=ui.color_map(per_day["provider"].unique()),
+                     labels={"day": "Day (UTC)", "Gap": "Billed − estimate (USD)"}, title="Daily gap by provider")
+        fig.update_layout(legend_title_text="", margin=dict(t=40, b=0))
+        st.plotly_chart(fig, width="stretch")
+
+st.subheader("Unpriced usage")
+unpriced = ui.read("unpriced", f)
+if unpriced.empty:
+    st.success("No unpriced usage in this period: every model has a known price.")
+else:
+    st.warning(f"{len(unpriced)} row(s) of usage have no known price. They are not in any total (never $0). "
+               "Enter their cost as a manual entry, or wait for a price update.")
+    st.dataframe(unpriced.assign(provider=unpriced["provider"].map(ui.provider_name))
+                 .rename(columns={"bucket_start": "Bucket start (UTC)"}), hide_index=True, width="stretch")
+    if len(unpriced) >= queries.UNPRICED_LIMIT:
+        st.caption(f"Showing the newest {queries.UNPRICED_LIMIT}; the ledger download has them all.")
+    ui.downloads(unpriced, "unpriced")
