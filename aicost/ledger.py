@@ -84,7 +84,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("confidence", "VARCHAR", pa.string(), doc="user-entered for manual rows"),
     Column("note", "VARCHAR", pa.string()),
     Column("ingested_at", "TIMESTAMP", pa.timestamp("us"), doc="when the row was first written (UTC)"),
-    Column("updated_at", "TIMESTAMP", pa.timestamp("us"), doc="when the row was last written (UTC)"),
+    Column("updated_at", "TIMESTAMP", pa.timestamp("us"), doc="when the row's values last changed (UTC)"),
 )
 
 KEY: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.key)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -190,55 +191,74 @@ class Store:
     def _upsert(self, conn: sa.Connection, table: pa.Table, scope: Scope | None) -> UpsertResult:
         if table.num_rows == 0 and scope is None:
             return UpsertResult()
-        now = pa.scalar(_now(), pa.timestamp("us"))
+        empty_keys = [k for k in ledger.KEY if table.column(k).null_count]
+        if empty_keys:
+            raise LedgerError(f"rows with an empty natural-key column ({', '.join(empty_keys)}); nothing was written")
+        n = table.num_rows
         table = table.set_column(table.schema.get_field_index("updated_at"), "updated_at",
-                                 pa.array([now.as_py()] * table.num_rows, pa.timestamp("us")))
-        table = table.append_column("_ord", pa.array(range(table.num_rows), pa.int64()))
+                                 pa.repeat(pa.scalar(_now(), pa.timestamp("us")), n))
+        table = table.append_column("_ord", pa.array(np.arange(n, dtype=np.int64)))
         self._load_batch(conn, table)
+        try:
+            return self._merge(conn, n, scope)
+        finally:
+            self._drop_batch(conn)
+
+    def _merge(self, conn: sa.Connection, n: int, scope: Scope | None) -> UpsertResult:
+        """Merge _batch_raw into the ledger: only new rows are inserted and only changed rows replaced, so a
+        re-sync of unchanged data writes nothing (and keeps each row's updated_at)."""
         key = ", ".join(ledger.KEY)
         cols = ", ".join(ledger.NAMES)
         t = ledger.TABLE
-        nulls = " OR ".join(f"{k} IS NULL" for k in ledger.KEY)
-        bad = conn.execute(sa.text(f"SELECT count(*) FROM _batch_raw WHERE {nulls}")).scalar()
-        if bad:
-            raise LedgerError(f"{bad} row(s) have an empty natural-key column; nothing was written")
-        conn.execute(sa.text(
-            f"CREATE TEMP TABLE _batch AS SELECT {cols} FROM ("
-            f" SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY _ord DESC) AS _rn FROM _batch_raw) d"
-            f" WHERE _rn = 1"
-        ))
+        distinct = f"hash({key})" if self.dialect == "duckdb" else f"({key})"
+        source = "_batch_raw"
+        if n > 1 and conn.execute(sa.text(f"SELECT count(DISTINCT {distinct}) FROM _batch_raw")).scalar() < n:
+            # the same key twice in one batch: the last occurrence wins
+            conn.execute(sa.text(
+                f"CREATE TEMP TABLE _batch AS SELECT {cols} FROM ("
+                f" SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY _ord DESC) AS _rn FROM _batch_raw) d"
+                f" WHERE _rn = 1"
+            ))
+            source = "_batch"
         compared = [c for c in ledger.MEASURES if c not in ("ingested_at", "updated_at")]
         differs = " OR ".join(f"b.{c} IS DISTINCT FROM u.{c}" for c in compared)
         on = " AND ".join(f"b.{k} = u.{k}" for k in ledger.KEY)
-        counts = conn.execute(sa.text(
-            f"SELECT count(*) AS total, count(u.provider) AS present,"
-            f" coalesce(sum(CASE WHEN u.provider IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END), 0) AS changed"
-            f" FROM _batch b LEFT JOIN {t} u ON {on}"
+        total, present, changed = conn.execute(sa.text(
+            f"SELECT count(*), count(u.provider),"
+            f" coalesce(sum(CASE WHEN u.provider IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END), 0)"
+            f" FROM {source} b LEFT JOIN {t} u ON {on}"
         )).one()
+        total, present, changed = int(total), int(present), int(changed)
         removed = 0
         if scope is not None:
             removed = conn.execute(sa.text(
                 f"DELETE FROM {t} u WHERE provider = :p AND source = :s AND bucket_start >= :a AND bucket_start < :b"
-                f" AND NOT EXISTS (SELECT 1 FROM _batch b WHERE {on})"
+                f" AND NOT EXISTS (SELECT 1 FROM {source} b WHERE {on})"
             ), {"p": scope.provider, "s": scope.source, "a": scope.start, "b": scope.end}).rowcount
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in ledger.MEASURES if c != "ingested_at")
-        conn.execute(sa.text(
-            f"INSERT INTO {t} ({cols}) SELECT {cols} FROM _batch"
-            f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
-        ))
-        conn.execute(sa.text("DROP TABLE _batch"))
-        conn.execute(sa.text("DROP TABLE _batch_raw"))
-        total, present, changed = int(counts[0]), int(counts[1]), int(counts[2])
+        if total > present:  # new rows: a plain bulk insert (no row of the batch exists when present == 0)
+            missing = "" if present == 0 else f" WHERE NOT EXISTS (SELECT 1 FROM {t} u WHERE {on})"
+            conn.execute(sa.text(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM {source} b{missing}"))
+        if changed:
+            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in ledger.MEASURES if c != "ingested_at")
+            picked = ", ".join(f"b.{c}" for c in ledger.NAMES)
+            conn.execute(sa.text(
+                f"INSERT INTO {t} ({cols}) SELECT {picked} FROM {source} b JOIN {t} u ON {on} WHERE {differs}"
+                f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
+            ))
+        if source == "_batch":
+            conn.execute(sa.text("DROP TABLE _batch"))
         return UpsertResult(new=total - present, updated=changed, unchanged=present - changed, removed=removed)
+
+    def _drop_batch(self, conn: sa.Connection) -> None:
+        if self.dialect == "duckdb":
+            conn.connection.driver_connection.unregister("_batch_raw")
+        else:
+            conn.execute(sa.text("DROP TABLE IF EXISTS _batch_raw"))
 
     def _load_batch(self, conn: sa.Connection, table: pa.Table) -> None:
         if self.dialect == "duckdb":
-            raw = conn.connection.driver_connection
-            raw.register("_batch_arrow", table)
-            try:
-                conn.execute(sa.text("CREATE TEMP TABLE _batch_raw AS SELECT * FROM _batch_arrow"))
-            finally:
-                raw.unregister("_batch_arrow")
+            # the Arrow batch is scanned in place (no copy); _drop_batch unregisters it
+            conn.connection.driver_connection.register("_batch_raw", table)
             return
         types = {c.name: schema.for_dialect(c.sql, self.dialect) for c in ledger.COLUMNS} | {"_ord": "BIGINT"}
         columns = ", ".join(f"{name} {types[name]}" for name in table.column_names)
