@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from pathlib import Path
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"duckdb:///{ROOT / 'data' / 'aicost.duckdb'}"
+DEFAULT_SECRETS_FILE = ROOT / "data" / "keys.json"
 
 
 class Settings(BaseSettings):
@@ -23,6 +25,8 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = Field(300, ge=0, description="how long pages cache query results")
 
     # providers
+    secrets_file: Path = Field(DEFAULT_SECRETS_FILE, description="where the settings page saves admin keys "
+                               "(mode 0600, outside the ledger); keys in the environment win over saved ones")
     openai_admin_key: SecretStr | None = Field(None, description="OpenAI admin key (sk-admin-...)")
     anthropic_admin_key: SecretStr | None = Field(None, description="Anthropic admin key (sk-ant-admin...)")
     openai_base_url: str = Field("https://api.openai.com/v1", description="OpenAI API base URL")
@@ -35,6 +39,36 @@ class Settings(BaseSettings):
     # manual entries and imports
     max_row_cost_usd: Decimal = Field(Decimal("1000000"), gt=0, description="largest cost accepted for one row")
     import_max_bytes: int = Field(20_000_000, gt=0, description="largest CSV file accepted for import")
+
+    # access to the dashboard
+    dashboard_password_hash: SecretStr | None = Field(
+        None, description="scrypt hash of the dashboard password (python -m aicost hash-password); set, every "
+        "page asks for the password")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        # saved keys come after the environment and .env: a key set there always wins
+        return init_settings, env_settings, dotenv_settings, _SavedKeys(settings_cls), file_secret_settings
+
+
+class _SavedKeys(PydanticBaseSettingsSource):
+    """Admin keys saved by the settings page (aicost.keys.KeyFile at secrets_file)."""
+
+    def get_field_value(self, field, field_name):
+        return None, field_name, False
+
+    def __call__(self) -> dict:
+        from aicost.errors import AicostError
+        from aicost.keys import KeyFile
+
+        try:
+            saved = KeyFile(self.current_state.get("secrets_file") or DEFAULT_SECRETS_FILE).load()
+        except AicostError as exc:  # a damaged key file must not stop reports and pages: warn, run without it
+            logging.getLogger(__name__).warning("%s", exc)
+            return {}
+        return {name: value for name, value in saved.items()
+                if name.endswith("_admin_key") and name in self.settings_cls.model_fields}
 
 
 def get_settings(**overrides) -> Settings:

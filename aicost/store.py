@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import io
 import logging
 import random
 import re
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +30,9 @@ from aicost.errors import LedgerBusy, LedgerError
 
 log = logging.getLogger(__name__)
 
+# How long a thread keeps a DuckDB connection after its last operation: a page's queries share one open,
+# and another process waits at most this long (plus its backoff) for the file.
+HOLD_SECONDS = 0.25
 _LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked", "lock on file")
 _SCHEMA_LOCK = 0x61696373  # PostgreSQL advisory lock key held while the schema is checked or upgraded
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
@@ -61,6 +67,33 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+class _Lease:
+    """The connection one thread keeps between closely following operations."""
+
+    __slots__ = ("busy", "conn", "last", "lock", "thread")
+
+    def __init__(self, thread: threading.Thread):
+        self.thread = thread
+        self.lock = threading.Lock()
+        self.conn: sa.Connection | None = None
+        self.last = 0.0
+        self.busy = False
+
+    def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
+
+
+def _close_all() -> None:
+    for store in list(_STORES):
+        store.close()
+
+
+_STORES: weakref.WeakSet[Store] = weakref.WeakSet()
+atexit.register(_close_all)
+
+
 def _is_lock_error(exc: BaseException) -> bool:
     text = str(exc).lower()
     return any(m in text for m in _LOCK_MARKERS)
@@ -69,11 +102,13 @@ def _is_lock_error(exc: BaseException) -> bool:
 class Store:
     """The ledger behind a SQLAlchemy URL (DuckDB file by default, PostgreSQL for team servers).
 
-    A connection is held for one operation only, so the dashboard, a CLI run and a scheduled job can share
-    a DuckDB file; a lock held by another process is waited for with bounded, jittered backoff.
+    A DuckDB connection is held for one operation, or a burst of them (HOLD_SECONDS), so the dashboard, a CLI
+    run and a scheduled job can share a file; a lock held by another process is waited for with bounded,
+    jittered backoff.
     """
 
-    def __init__(self, url: str, *, lock_timeout: float = 30.0, sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, url: str, *, lock_timeout: float = 30.0, sleep: Callable[[float], None] = time.sleep,
+                 hold_seconds: float = HOLD_SECONDS):
         try:
             self.url = make_url(url)
         except Exception as exc:  # noqa: BLE001 - any parse failure is a bad setting
@@ -85,6 +120,11 @@ class Store:
         self._sleep = sleep
         self._engine: sa.Engine | None = None
         self._ready = False
+        self.hold_seconds = hold_seconds
+        self._leases: dict[int | None, _Lease] = {}
+        self._leases_lock = threading.Lock()
+        self._reaper: threading.Thread | None = None
+        _STORES.add(self)
 
     # -- connections ---------------------------------------------------------------------------------------
 
@@ -93,17 +133,18 @@ class Store:
         if self._engine is None:
             if self.dialect == "duckdb" and self.url.database not in (None, "", ":memory:"):
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-            self._engine = sa.create_engine(self.url, poolclass=NullPool)
+            if self.dialect == "duckdb":  # a pool would keep the file locked against other processes
+                self._engine = sa.create_engine(self.url, poolclass=NullPool)
+            else:
+                self._engine = sa.create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=5)
         return self._engine
 
-    @contextmanager
-    def _connect(self) -> Iterator[sa.Connection]:
+    def _open(self) -> sa.Connection:
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.02
         while True:
             try:
-                conn = self.engine.connect()
-                break
+                return self.engine.connect()
             except sa.exc.DBAPIError as exc:
                 if not _is_lock_error(exc):
                     raise LedgerError(f"cannot open the ledger: {exc.orig}") from None
@@ -111,10 +152,77 @@ class Store:
                     raise LedgerBusy(f"the ledger is held by another process (waited {self.lock_timeout:.0f}s)") from None
                 self._sleep(min(delay * (0.5 + random.random()), max(deadline - time.monotonic(), 0)))
                 delay = min(delay * 2, 1.0)
-        try:
-            yield conn
-        finally:
-            conn.close()
+
+    @contextmanager
+    def _connect(self) -> Iterator[sa.Connection]:
+        """A connection for one operation. On DuckDB a thread keeps it for hold_seconds after its last use, so
+        the queries of one page render share one open (opening the file costs more than most queries); the
+        reaper thread closes it after that, and another process waiting for the file gets it then."""
+        lease = self._lease() if self.dialect == "duckdb" and self.hold_seconds > 0 else None
+        if lease is None or lease.busy:  # PostgreSQL pools itself; a nested operation gets its own connection
+            conn = self._open()
+            try:
+                yield conn
+            finally:
+                conn.close()
+            return
+        with lease.lock:
+            lease.busy = True
+            try:
+                if lease.conn is None:
+                    lease.conn = self._open()
+                try:
+                    yield lease.conn
+                except BaseException:
+                    lease.close()  # the connection's state is unknown after an error: open afresh next time
+                    raise
+            finally:
+                lease.busy = False
+                lease.last = time.monotonic()
+        self._start_reaper()
+
+    def _lease(self) -> _Lease:
+        me = threading.current_thread()
+        with self._leases_lock:
+            lease = self._leases.get(me.ident)
+            if lease is None or lease.thread is not me:
+                lease = self._leases[me.ident] = _Lease(me)
+            return lease
+
+    def _start_reaper(self) -> None:
+        with self._leases_lock:
+            if self._reaper is None:
+                self._reaper = threading.Thread(target=self._reap, name="aicost-ledger-reaper", daemon=True)
+                self._reaper.start()
+
+    def _reap(self) -> None:
+        while True:
+            time.sleep(self.hold_seconds / 2)
+            with self._leases_lock:
+                leases = list(self._leases.items())
+            for ident, lease in leases:
+                idle = time.monotonic() - lease.last >= self.hold_seconds or not lease.thread.is_alive()
+                if lease.conn is not None and idle and lease.lock.acquire(blocking=False):
+                    try:
+                        lease.close()
+                    finally:
+                        lease.lock.release()
+                if lease.conn is None and not lease.thread.is_alive():
+                    with self._leases_lock:
+                        if self._leases.get(ident) is lease:
+                            del self._leases[ident]
+            with self._leases_lock:
+                if all(lease.conn is None for lease in self._leases.values()):
+                    self._reaper = None
+                    return
+
+    def close(self) -> None:
+        """Close connections held between operations (the reaper does this by itself after hold_seconds)."""
+        with self._leases_lock:
+            leases = list(self._leases.values())
+        for lease in leases:
+            with lease.lock:
+                lease.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
