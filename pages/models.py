@@ -38,7 +38,8 @@ table = frame.assign(
     "Unpriced rows": frame["unpriced_rows"]},
 )[["Provider", "Model", "Requests", "Input", "Cache read", "Cache write", "Output", "Billed", "Estimated", "Spend",
    "Token estimate", "$ / 1M tokens", "Cache hit ratio", "Unpriced rows"]]
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config=ui.counts("Requests", "Input", "Cache read", "Cache write", "Output"))
 st.caption("**Billed** comes from a provider's bill or an entered invoice; **Estimated** is counted from tokens "
            "because no bill covers it; **Spend** is their sum. **Token estimate** is what the tokens cost at list "
            "prices, for comparison only. **$ / 1M tokens** is spend per million input + output tokens; **cache hit "

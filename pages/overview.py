@@ -34,10 +34,11 @@ projection = ui.read("forecast", today, f)
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Month to date", ui.money(summary.month_to_date),
-          delta=f"{ui.money(abs(delta))} {'more' if delta >= 0 else 'less'} than same point last month",
-          delta_color="inverse", help=f"{today:%B %Y} up to {today} (UTC).")
+          delta=f"{'-' if delta < 0 else '+'}{ui.money(abs(delta))}", delta_color="inverse",
+          delta_description="vs same point last month", help=f"{today:%B %Y} up to {today} (UTC).")
 c2.metric("Month-end forecast", ui.money(projection.projected),
-          delta=f"range {ui.money(projection.low)} – {ui.money(projection.high)}", delta_color="off",
+          delta=f"{ui.money(projection.low)} – {ui.money(projection.high)}", delta_color="off", delta_arrow="off",
+          delta_description="likely range",
           help=projection.explanation)
 c3.metric("Last month", ui.money(summary.last_month))
 c4.metric("Same point last month", ui.money(summary.same_point_last_month),
@@ -58,7 +59,7 @@ def selected_period(f: queries.Filters) -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric("Spend", ui.money(spend))
     m2.metric("Estimated, not billed", f"{(estimated / spend * 100 if spend else Decimal(0)):.1f}%",
-              delta=ui.money(estimated), delta_color="off",
+              delta=ui.money(estimated), delta_color="off", delta_arrow="off", delta_description="of spend",
               help="Share of spend counted from token estimates because no bill covers it (e.g. Groq, priority tier).")
     m3.metric("Unpriced rows", int(status["unpriced_rows"].sum()),
               help="Usage of models without a known price: shown on Reconciliation, never counted as $0.")

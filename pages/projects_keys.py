@@ -37,7 +37,7 @@ table = projects.assign(
     Estimated=projects["estimated_usd"].map(ui.money), Requests=projects["requests"],
     Input=projects["input_tokens"], Output=projects["output_tokens"],
 )[["Provider", "Project", "Spend", "Billed", "Estimated", "Requests", "Input", "Output"]]
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(table, hide_index=True, width="stretch", column_config=ui.counts("Requests", "Input", "Output"))
 ui.downloads(projects.drop(columns=["Provider", "Project"]), "projects")
 
 spent = projects[projects["cost_usd"] > 0]
@@ -58,7 +58,7 @@ table = keys.assign(
     Spend=keys["cost_usd"].map(ui.money), **{"Token estimate": keys["token_estimate_usd"].map(ui.money)},
     Requests=keys["requests"], Input=keys["input_tokens"], Output=keys["output_tokens"],
 )[["Provider", "Project", "Key", "Spend", "Token estimate", "Requests", "Input", "Output"]]
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(table, hide_index=True, width="stretch", column_config=ui.counts("Requests", "Input", "Output"))
 st.caption("Providers bill per project or workspace, not per key, so a bill's spend shows under **(no key)**; the "
            "**token estimate** shows how each key's usage splits at list prices. Anthropic's usage without a "
            "workspace is **Default workspace**; keys used from the Console are **Console/Workbench**.")

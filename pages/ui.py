@@ -118,3 +118,8 @@ def provider_name(slug: str) -> str:
 def color_map(slugs) -> dict[str, str]:
     palette = ["#1f77b4", "#9467bd", "#bcbd22", "#17becf", "#e377c2", "#7f7f7f"]
     return {provider_name(s): PROVIDER_COLORS.get(s, palette[i % len(palette)]) for i, s in enumerate(sorted(slugs))}
+
+
+def counts(*columns: str) -> dict:
+    """st.dataframe column_config showing whole numbers (tokens, requests) with thousands separators."""
+    return {c: st.column_config.NumberColumn(format="localized") for c in columns}

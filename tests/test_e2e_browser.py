@@ -1,0 +1,161 @@
+"""End to end in a real headless Chromium: the dashboard as a user sees it, on demo data.
+
+Starts `streamlit run app.py` on a free port against a temporary ledger, visits every analytics page, changes
+a filter, downloads the filtered ledger as CSV and checks it, and saves a screenshot of each page under
+test-artifacts/. Needs Debian's chromium at /usr/bin/chromium (.ci/run installs it); fails, never skips,
+without it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from aicost import demo, queries
+from tests.conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+PAGES = ("Overview", "Models", "Projects and keys", "Reconciliation")
+WAIT_MS = 90_000  # generous: two shared cores; this is a bound on waiting, not a measurement
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen) -> None:
+    import time
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"streamlit exited with {proc.returncode}: {proc.stdout.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("streamlit did not become healthy within 120 s")
+
+
+@pytest.fixture
+def app_url(store, ledger_url, tmp_path):
+    """The dashboard on a free port, against a ledger holding the demo data."""
+    demo.load(store, datetime.now(UTC).date())
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AICOST_")}
+    env.update({"AICOST_DATABASE_URL": ledger_url, "HOME": str(tmp_path)})
+    log = open(tmp_path / "streamlit.log", "w+")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        proc.stdout = log
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)",
+                    pytrace=False)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright package is missing: pip install -r requirements.txt", pytrace=False)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished running the script (no 'Running...' status, no stale elements)."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-stale=\"true\"]')", timeout=WAIT_MS)
+
+
+def _goto_page(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=WAIT_MS)
+    _settle(page)
+
+
+def test_every_page_in_a_real_browser_filter_and_csv_download(app_url, browser, store):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(app_url)
+    page.get_by_role("heading", name="Overview", exact=True).first.wait_for()
+    page.get_by_text("Month to date").first.wait_for()
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for()
+    _settle(page)
+    page.set_viewport_size({"width": 1440, "height": 1800})  # Streamlit scrolls inside the page: show it all
+    _settle(page)
+    page.screenshot(path=str(ARTIFACTS / "overview.png"))
+    page.set_viewport_size({"width": 1440, "height": 1000})
+
+    for title in PAGES[1:]:
+        _goto_page(page, title)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for()
+        assert "Traceback" not in page.content()
+        page.screenshot(path=str(ARTIFACTS / f"{title.lower().replace(' ', '-')}.png"), full_page=True)
+    assert not page.locator('[data-testid="stException"]').count()
+
+    # change a filter: the period, from the sidebar; it lands in the URL and follows the user to another page
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="Last 7 days", exact=True).click()
+    page.wait_for_url("**period=Last*7*days*")
+    _settle(page)
+    _goto_page(page, "Models")
+    assert "period=Last" in page.url
+    today = datetime.now(UTC).date()
+    week = queries.Filters(today - timedelta(days=6), today)
+    sidebar.get_by_text(f"{week.start:%d %b %Y} – {week.end:%d %b %Y}, UTC days").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "models-last-7-days.png"), full_page=True)
+
+    # download the filtered ledger as CSV and check it against the ledger
+    with page.expect_download() as info:
+        sidebar.locator('[data-testid="stDownloadButton"] button', has_text="CSV").first.click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    expected = queries.rows(store, week)
+    assert len(rows) == len(expected) > 0
+    assert {"provider", "bucket_start_utc", "cost_usd", "cost_status", "input_tokens"} <= set(rows[0])
+    assert min(r["bucket_start_utc"] for r in rows) >= str(week.start)
+    total = sum((Decimal(r["cost_usd"]) for r in rows if r["cost_usd"]), Decimal(0))
+    assert total == sum((v for v in expected["cost_usd"] if v is not None), Decimal(0))
+    assert info.value.suggested_filename.startswith("aicost-ledger-")
+    context.close()
