@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from pages import access
+
 st.set_page_config(page_title="aicost", page_icon=":material/payments:", layout="wide")
 
 PAGES = [
@@ -11,6 +13,10 @@ PAGES = [
     st.Page("pages/reconciliation.py", title="Reconciliation", icon=":material/balance:"),
     st.Page("pages/sync.py", title="Sync", icon=":material/sync:"),
     st.Page("pages/manual_entry.py", title="Manual entry", icon=":material/edit_note:"),
+    st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
 ]
 
-st.navigation(PAGES).run()
+if access.allowed():
+    st.navigation(PAGES).run()
+else:  # until the visitor is let in, the login is the only page: no other page, not even its name, is reachable
+    st.navigation([st.Page(access.login, title="Log in", icon=":material/lock:")], position="hidden").run()

@@ -61,6 +61,14 @@ def postgres_url(postgres_server, request) -> str:
     return postgres_server.url(name)
 
 
+@pytest.fixture(autouse=True)
+def keys_file(tmp_path, monkeypatch) -> Path:
+    """Where saved admin keys go in this test (never the developer's own data/keys.json); not created."""
+    path = tmp_path / "secrets" / "keys.json"
+    monkeypatch.setenv("AICOST_SECRETS_FILE", str(path))
+    return path
+
+
 @pytest.fixture
 def ledger_url(backend, tmp_path, monkeypatch, request) -> str:
     """A fresh ledger (a DuckDB file, or a new PostgreSQL database), also set as AICOST_DATABASE_URL for code
@@ -91,7 +99,8 @@ def cli(ledger_url):
     """Run `python -m aicost ...` as a real process against the test ledger; returns CompletedProcess."""
 
     def run(*args: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-        full_env = _clean_env({"AICOST_DATABASE_URL": ledger_url, **(env or {})})
+        full_env = _clean_env({"AICOST_DATABASE_URL": ledger_url, "AICOST_SECRETS_FILE": os.environ["AICOST_SECRETS_FILE"],
+                               **(env or {})})
         return subprocess.run([sys.executable, "-m", "aicost", *args], cwd=ROOT, env=full_env, input=input,
                               capture_output=True, text=True, timeout=120)
 
