@@ -16,6 +16,7 @@ MODULES = (
     "aicost.commands.import_csv",
     "aicost.commands.entries",
     "aicost.commands.migrate_ledger",
+    "aicost.commands.hash_password",
 )
 
 

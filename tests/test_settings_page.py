@@ -1,0 +1,109 @@
+"""The Settings page and the login gate through AppTest: keys masked, never in the page, the login when set."""
+
+from __future__ import annotations
+
+from aicost import keys, password
+from tests import fakeprovider
+
+SAVED = fakeprovider.OPENAI_KEY
+
+
+def page_text(at) -> str:
+    """Every element of the rendered page, values and labels included (the protobufs the browser receives)."""
+    out = []
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(out)
+
+
+def _settings(app_test, monkeypatch, fake):
+    monkeypatch.setenv("AICOST_OPENAI_BASE_URL", fake.openai_base_url)
+    monkeypatch.setenv("AICOST_ANTHROPIC_BASE_URL", fake.anthropic_base_url)
+    monkeypatch.setenv("AICOST_MAX_RETRIES", "0")
+    monkeypatch.delenv("AICOST_OPENAI_ADMIN_KEY", raising=False)
+    monkeypatch.delenv("AICOST_ANTHROPIC_ADMIN_KEY", raising=False)
+    return app_test("pages/settings.py").run()
+
+
+def test_enter_test_save_replace_remove(app_test, ledger_url, keys_file, fake, monkeypatch):
+    at = _settings(app_test, monkeypatch, fake)
+    assert not at.exception
+    at.text_input(key="key_openai").input(SAVED).run()
+    at.button(key="test_openai").click().run()
+    assert "works" in at.success[0].value
+    at.button(key="save_openai").click().run()
+    assert not at.exception
+    assert keys.KeyFile(keys_file).load() == {"openai_admin_key": SAVED}
+    assert at.text_input(key="key_openai").value == ""  # the typed key left the page
+    assert "Saved key ending `...XYZ1`" in page_text(at)
+    assert SAVED not in page_text(at)
+
+    at.button(key="test_openai").click().run()  # the saved key, tested
+    assert "The current key works" in at.success[0].value
+
+    at.text_input(key="key_openai").input("sk-admin-refusedrefused-0000000000ZZZZ").run()
+    at.button(key="test_openai").click().run()
+    assert at.error[0].value.startswith("The test failed: authentication failed")
+    assert "refusedrefused" not in page_text(at).replace(at.text_input(key="key_openai").value, "")
+    at.button(key="save_openai").click().run()
+    assert "Saved key ending `...ZZZZ`" in page_text(at)
+
+    at.button(key="remove_openai").click().run()
+    assert keys.KeyFile(keys_file).load() == {}
+    assert "No key yet" in page_text(at)
+
+
+def test_a_project_key_is_warned_about(app_test, ledger_url, fake, monkeypatch):
+    at = _settings(app_test, monkeypatch, fake)
+    at.text_input(key="key_openai").input("sk-proj-abcdefghijklmnopqrstuvwx").run()
+    assert any("project key" in w.value and "sk-admin-" in w.value for w in at.warning)
+    at.button(key="save_openai").click().run()
+    assert any("project key" in w.value for w in at.warning)  # saved, with the warning kept on show
+
+
+def test_a_key_from_the_environment_is_shown_as_such(app_test, ledger_url, keys_file, fake, monkeypatch):
+    keys.KeyFile(keys_file).save("anthropic", "sk-ant-admin01-savedsavedsaved-SAVE")
+    at = _settings(app_test, monkeypatch, fake)
+    monkeypatch.setenv("AICOST_ANTHROPIC_ADMIN_KEY", fakeprovider.ANTHROPIC_KEY)
+    at.run()
+    info = " ".join(i.value for i in at.info)
+    assert "Set in the environment (AICOST_ANTHROPIC_ADMIN_KEY), ending ...WXYZ" in info
+    assert "not used while the environment sets one" in page_text(at)
+    text = page_text(at)
+    assert fakeprovider.ANTHROPIC_KEY not in text and "savedsavedsaved" not in text
+
+
+# -- the login gate ----------------------------------------------------------------------------------------------
+
+
+def test_no_login_when_no_password_is_configured(app_test, store, monkeypatch):
+    monkeypatch.delenv("AICOST_DASHBOARD_PASSWORD_HASH", raising=False)
+    at = app_test().run()
+    assert not at.exception
+    assert not [t for t in at.text_input if t.label == "Password"]
+    assert "ledger is empty" in at.info[0].value  # the Overview itself
+
+
+def test_every_page_needs_the_password_when_one_is_configured(app_test, store, monkeypatch):
+    monkeypatch.setenv("AICOST_DASHBOARD_PASSWORD_HASH", password.hash_password("correct horse battery"))
+    at = app_test().run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Password"]
+    assert "ledger is empty" not in page_text(at) and "Settings" not in page_text(at)
+    at.text_input[0].input("wrong horse battery")
+    at.button[0].click().run()
+    assert at.error[0].value == "Wrong password."
+    assert "ledger is empty" not in page_text(at)
+    at.text_input[0].input("correct horse battery")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "ledger is empty" in at.info[0].value
+    assert "correct horse battery" not in page_text(at)
+    assert [b.label for b in at.sidebar.button] == ["Log out"]
