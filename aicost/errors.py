@@ -23,6 +23,14 @@ class LedgerBusy(LedgerError):
     """Another process held the ledger for longer than the lock timeout."""
 
 
+class DeliveryError(AicostError):
+    """An alert or test message could not be delivered; the message never holds a password or webhook URL."""
+
+    def __init__(self, channel: str, message: str):
+        self.channel = channel
+        super().__init__(f"{channel}: {message}")
+
+
 class ProviderError(AicostError):
     """A provider API call failed; the message is plain words and never holds key material."""
 

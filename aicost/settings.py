@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -39,6 +40,21 @@ class Settings(BaseSettings):
     # manual entries and imports
     max_row_cost_usd: Decimal = Field(Decimal("1000000"), gt=0, description="largest cost accepted for one row")
     import_max_bytes: int = Field(20_000_000, gt=0, description="largest CSV file accepted for import")
+
+    # alerts: channels, anomaly detection and the scheduled sync
+    alert_webhook_url: SecretStr | None = Field(
+        None, description="Slack-compatible incoming webhook for alerts (a secret: the URL is the credential)")
+    smtp_host: str | None = Field(None, description="SMTP server for alert e-mails; unset means no e-mail")
+    smtp_port: int = Field(587, gt=0, lt=65536, description="SMTP port (587 STARTTLS, 465 SSL, 25 none)")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field("starttls", description="starttls, ssl or none")
+    smtp_user: str | None = Field(None, description="SMTP user name; unset means no login")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password (a secret)")
+    smtp_from: str | None = Field(None, description="From address of alert e-mails")
+    smtp_to: str | None = Field(None, description="recipients of alert e-mails, comma-separated")
+    anomaly_sensitivity: float = Field(4.0, gt=0, description="robust deviations above the baseline that flag a day")
+    anomaly_min_history_days: int = Field(14, ge=7, description="days of history a series needs before it is judged")
+    sync_schedule: str = Field("0 2 * * *", description="when the dashboard syncs then checks alerts: a cron "
+                               "expression (UTC), an interval such as 6h or 30m, or off")
 
     # access to the dashboard
     dashboard_password_hash: SecretStr | None = Field(

@@ -17,6 +17,7 @@ MODULES = (
     "aicost.commands.entries",
     "aicost.commands.migrate_ledger",
     "aicost.commands.hash_password",
+    "aicost.commands.alerts",
 )
 
 

@@ -1,0 +1,155 @@
+"""Alerts: what is due (budget thresholds, forecasts, anomalies) and the alert log that sends each one once.
+
+The log's key is (rule, threshold, period, channel). A check inserts the due alerts if absent, then claims the
+rows not yet delivered (UPDATE ... RETURNING, in the same transaction), sends them, and records the outcome.
+The ledger takes one writer at a time, so two processes checking at once never claim the same row; a failed
+delivery stays claimable and is retried at the next check; a claim left by a process that died mid-send is
+taken over after CLAIM_TIMEOUT (the one case where a message could arrive twice).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pandas as pd
+
+from aicost import anomalies, budgets, notify
+from aicost.errors import DeliveryError
+from aicost.store import Store
+
+log = logging.getLogger(__name__)
+
+TABLE = "alert_log"
+PENDING, SENDING, SENT, FAILED, LOGGED = "pending", "sending", "sent", "failed", "logged"
+NO_CHANNEL = "none"  # an alert due while no channel is configured is logged, to be seen on the Budgets page
+ANOMALY_DAYS = 7  # anomalies of the last week are alerted (a later sync may fill in a day)
+CLAIM_TIMEOUT = timedelta(minutes=10)
+_CHECK_LOCK = threading.Lock()  # one check at a time per process (the scheduler thread and a page button)
+
+
+@dataclass(frozen=True)
+class Alert:
+    rule: str  # budget:<id> or anomaly:<level>:<provider>:<model>
+    threshold: str  # "80", "forecast", "spike"
+    period: str  # 2026-03, 2026-W11, 2026-03-14
+    subject: str
+    body: str
+
+
+@dataclass
+class Report:
+    """What one check did: alerts due, deliveries made, and one line per failed delivery."""
+
+    due: int = 0
+    sent: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def _usd(value: Decimal) -> str:
+    return f"${Decimal(value).quantize(Decimal('0.01')):,}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def due(store: Store, settings, today: date) -> list[Alert]:
+    """Every alert that is due today (UTC): crossed budget thresholds, budgets on track to be exceeded, and
+    anomalies of the last ANOMALY_DAYS days."""
+    out = []
+    for s in budgets.statuses(store, today):
+        b = s.budget
+        where = f"{b.scope_label}, {b.period} {s.label} (UTC)"
+        for t in s.crossed:
+            out.append(Alert(f"budget:{b.budget_id}", str(t), s.label, f"Budget {b.name!r}: {t}% reached",
+                             f"{_usd(s.spent)} of {_usd(b.amount_usd)} spent ({s.share * 100:.0f}%) on {where}."))
+        if b.forecast_alert and s.projected_over > 0 and s.spent < b.amount_usd:
+            out.append(Alert(f"budget:{b.budget_id}", "forecast", s.label,
+                             f"Budget {b.name!r}: on track to exceed by {_usd(s.projected_over)}",
+                             f"{where}: {s.projection.explanation}"))
+    found = anomalies.detect(store, today, days=ANOMALY_DAYS, rules=anomalies.Rules.from_settings(settings))
+    for r in found.to_dict("records"):
+        what = r["provider"] + (f" {r['model']}" if r["model"] else "")
+        out.append(Alert(f"anomaly:{r['level']}:{r['provider']}:{r['model']}", "spike", r["day"].isoformat(),
+                         f"Unusual spend: {what} on {r['day']} (UTC)",
+                         f"{what} spent {_usd(r['spend'])} on {r['day']} (UTC), against a usual "
+                         f"{_usd(r['baseline'])} for that kind of day ({r['score']} robust deviations above)."))
+    return out
+
+
+def check(store: Store, settings, today: date, *, channels: list | None = None, now: datetime | None = None) -> Report:
+    """Evaluate what is due and deliver what has not been delivered, each alert once per channel.
+
+    Safe to run any number of times, from any number of processes at once.
+    """
+    channels = notify.channels(settings) if channels is None else channels
+    alerts = due(store, settings, today)
+    report = Report(due=len(alerts))
+    by_name = {c.name: c for c in channels}
+    with _CHECK_LOCK:
+        claimed = _claim(store, alerts, list(by_name), now or _now())
+        for row in claimed:
+            label = f"{row['subject']!r} via {row['channel']}"
+            try:
+                by_name[row["channel"]].send(row["subject"], row["body"])
+            except DeliveryError as exc:
+                _finish(store, row, FAILED, str(exc))
+                report.failures.append(f"could not deliver {label}: {exc}")
+                continue
+            _finish(store, row, SENT, None)
+            report.sent.append(label)
+    return report
+
+
+_KEY = ("rule", "threshold", "period", "channel")
+
+
+def _claim(store: Store, alerts: list[Alert], channel_names: list[str], now: datetime) -> list[dict]:
+    import sqlalchemy as sa
+
+    holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    with store.transaction() as conn:
+        for a in alerts:
+            for channel in channel_names or [NO_CHANNEL]:
+                conn.execute(sa.text(
+                    f"INSERT INTO {TABLE} (rule, threshold, period, channel, subject, body, status, attempts, created_at)"
+                    f" VALUES (:rule, :threshold, :period, :channel, :subject, :body, :status, 0, :now)"
+                    f" ON CONFLICT DO NOTHING"),
+                    {**a.__dict__, "channel": channel, "status": PENDING if channel_names else LOGGED, "now": now})
+        if not channel_names:
+            return []
+        params = {"now": now, "stale": now - CLAIM_TIMEOUT, "holder": holder}
+        names = ", ".join(f":c{i}" for i in range(len(channel_names)))
+        params.update({f"c{i}": n for i, n in enumerate(channel_names)})
+        result = conn.execute(sa.text(
+            f"UPDATE {TABLE} SET status = '{SENDING}', claimed_at = :now, claimed_by = :holder,"
+            f" attempts = attempts + 1"
+            f" WHERE channel IN ({names}) AND (status IN ('{PENDING}', '{FAILED}')"
+            f"   OR (status = '{SENDING}' AND claimed_at < :stale))"
+            f" RETURNING rule, threshold, period, channel, subject, body"), params)
+        return [dict(r._mapping) for r in result]
+
+
+def _finish(store: Store, row: dict, status: str, error: str | None) -> None:
+    store.execute(
+        f"UPDATE {TABLE} SET status = :status, error = :error,"
+        f" sent_at = CASE WHEN :status = '{SENT}' THEN CAST(:now AS TIMESTAMP) ELSE sent_at END"
+        f" WHERE rule = :rule AND threshold = :threshold AND period = :period AND channel = :channel",
+        {**{k: row[k] for k in _KEY}, "status": status, "error": error, "now": _now()})
+
+
+def recent(store: Store, limit: int = 50) -> pd.DataFrame:
+    """The newest alert log rows, newest first (for the Budgets page)."""
+    return store.frame(
+        f"SELECT created_at, subject, channel, status, attempts, sent_at, error FROM {TABLE}"
+        f" ORDER BY created_at DESC, subject LIMIT :n", {"n": int(limit)})

@@ -1,0 +1,56 @@
+"""`python -m aicost alerts check|test`: evaluate budgets and anomalies and send what is due; test a channel."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+from aicost import alerts, notify
+from aicost.cli import utc_day
+from aicost.errors import DeliveryError, InvalidInput
+from aicost.settings import get_settings
+from aicost.store import open_store
+
+NAME = "alerts"
+HELP = "check budgets and anomalies and send the alerts that are due (each once), or send a test message"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
+    sub.required = True
+    check = sub.add_parser("check", help="evaluate budgets and anomalies; send what is due; exit 1 if a delivery failed")
+    check.add_argument("--today", type=utc_day, metavar="YYYY-MM-DD", help="evaluate as of this UTC day (default: today)")
+    test = sub.add_parser("test", help="send a test message through every configured channel (or one)")
+    test.add_argument("--channel", choices=(notify.WEBHOOK, notify.EMAIL), help="only this channel")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if args.action == "test":
+        return _test(settings, args.channel)
+    today = args.today or datetime.now(UTC).date()
+    report = alerts.check(open_store(settings), settings, today)
+    for line in report.sent:
+        print(f"sent {line}")
+    for line in report.failures:
+        print(f"aicost: error: {line}", file=sys.stderr)
+    if not report.sent and not report.failures:
+        print(f"nothing to send ({report.due} alert{'s' if report.due != 1 else ''} due, all already delivered)"
+              if report.due else "nothing due")
+    return 0 if report.ok else 1
+
+
+def _test(settings, only: str | None) -> int:
+    channels = [c for c in notify.channels(settings) if only in (None, c.name)]
+    if not channels:
+        raise InvalidInput("--channel", "no such channel is configured: set AICOST_ALERT_WEBHOOK_URL or AICOST_SMTP_HOST")
+    failed = 0
+    for channel in channels:
+        try:
+            notify.send_test(channel)
+            print(f"test message sent via {channel.name}")
+        except DeliveryError as exc:
+            print(f"aicost: error: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
