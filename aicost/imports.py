@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from aicost import fields, ledger, manual
+from aicost import coverage, fields, ledger, manual
 from aicost.errors import InvalidInput
 from aicost.manual import Entry
 from aicost.settings import Settings, get_settings
@@ -64,13 +64,18 @@ class ImportResult:
     upsert: UpsertResult
     estimated: int = 0
     unpriced: int = 0
-    api_days: int = 0  # days of this file's providers that also have API rows: the same spend may count twice
+    covered: int = 0  # estimated rows on days the provider's billing API already reports: kept, not counted
+    api_days: int = 0  # days with an entered amount where API rows exist too: the same spend may count twice
 
     def warning(self) -> str:
-        if not self.api_days:
-            return ""
-        return (f"the ledger also has API-synced rows for {self.api_days} day(s) of this file's provider(s); "
-                "if they cover the same usage, that spend is now counted twice — delete one of them")
+        notes = []
+        if self.covered:
+            notes.append(f"{self.covered} estimated row(s) fall on days the provider's billing API already reports: "
+                         "kept for comparison, not counted as spend (no double counting)")
+        if self.api_days:
+            notes.append(f"the ledger also has API-synced rows for {self.api_days} day(s) with amounts from this "
+                         "file; if they are the same spend it is now counted twice — delete one of them")
+        return "; ".join(notes)
 
 
 def canon(name: str) -> str:
@@ -281,18 +286,28 @@ def import_bytes(store: Store, data: bytes, file_name: str, *, format: str | Non
                  settings: Settings | None = None, today: date | None = None) -> ImportResult:
     """Import one CSV file (all rows in one transaction, or nothing)."""
     fmt, rows = parse(data, file_name, format=format, settings=settings, today=today)
-    result = store.upsert(rows) if rows else UpsertResult()
+    covered = 0
+    if rows:
+        with store.transaction() as conn:  # rows and their coverage by API data, one transaction
+            result = store.upsert(rows, conn=conn)
+            for provider in sorted({r["provider"] for r in rows}):
+                mine = [r for r in rows if r["provider"] == provider]
+                covered += coverage.cover_estimates(conn, provider, min(r["bucket_start"] for r in mine),
+                                                    max(r["bucket_end"] for r in mine))
+    else:
+        result = UpsertResult()
     statuses = [r["cost_status"] for r in rows]
     return ImportResult(fmt, Path(file_name).name, len(rows), result,
-                        statuses.count(ledger.COST_ESTIMATED), statuses.count(ledger.COST_UNPRICED),
-                        _api_days(store, rows))
+                        statuses.count(ledger.COST_ESTIMATED) - covered, statuses.count(ledger.COST_UNPRICED),
+                        covered, _entered_api_days(store, rows))
 
 
-def _api_days(store: Store, rows: list[dict]) -> int:
-    """Days, per provider of the imported rows, on which the ledger also holds API rows."""
+def _entered_api_days(store: Store, rows: list[dict]) -> int:
+    """Days on which this file entered an amount (not an estimate) for a provider the ledger also holds API
+    rows for: the user should check these are not the same spend."""
     days = 0
-    for provider in sorted({r["provider"] for r in rows}):
-        mine = [r for r in rows if r["provider"] == provider]
+    for provider in sorted({r["provider"] for r in rows if r["cost_status"] == ledger.COST_ENTERED}):
+        mine = [r for r in rows if r["provider"] == provider and r["cost_status"] == ledger.COST_ENTERED]
         start = min(r["bucket_start"] for r in mine)
         end = max(r["bucket_end"] for r in mine)
         days += int(store.scalar(

@@ -205,9 +205,18 @@ def test_editing_an_imported_row_keeps_its_detail(store):
     assert after["note"] == "checked" and after["cost_usd"] == Decimal("4.035")
 
 
-def test_import_over_api_synced_days_warns(store):
+def test_import_over_api_synced_days_is_not_counted_twice(store):
     store.upsert([{"provider": "anthropic", "source": "api", "kind": "cost", "bucket_start": datetime(2026, 3, 22),
                    "bucket_width": "1d", "item": "x", "cost_usd": Decimal(1), "cost_status": "billed"}])
     r = load(store, "anthropic_usage_2026-03.csv")
-    assert r.api_days == 1 and "counted twice" in r.warning()
+    # 3/22's priced row is covered by the billed day (kept for comparison); 3/21 has no API data: still spend
+    assert r.covered == 1 and "not counted" in r.warning() and "counted twice" not in r.warning()
+    day = {row["model"]: row for row in rows(store) if row["bucket_start"] == datetime(2026, 3, 22)
+           and row["source"] == "import"}
+    sonnet = day["claude-sonnet-4-20250514"]
+    assert sonnet["cost_status"] == ledger.COST_COVERED and sonnet["cost_usd"] is None
+    assert sonnet["estimate_usd"] > 0
+    assert day["claude-unknown-model-x"]["cost_status"] == ledger.COST_UNPRICED
+    spend = store.scalar("SELECT sum(cost_usd) FROM usage WHERE bucket_start = '2026-03-22'")
+    assert spend == Decimal(1)  # the bill, not the bill plus the export's estimate
     assert load(store, "premium_request_usage_report.csv").warning() == ""

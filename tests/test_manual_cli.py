@@ -96,9 +96,9 @@ def test_entries_delete_refuses_unknown_and_api_rows(cli, store):
     assert snapshot(store) == before
 
 
-def test_import_over_api_days_warns_on_stderr(cli, store):
+def test_import_over_api_days_notes_covered_rows_on_stderr(cli, store):
     store.upsert([{"provider": "anthropic", "source": "api", "kind": "cost", "bucket_start": datetime(2026, 3, 22),
                    "bucket_width": "1d", "item": "x", "cost_usd": 1, "cost_status": "billed"}])
     r = cli("import", str(FIXTURES / "anthropic_usage_2026-03.csv"))
     assert r.returncode == 0 and "3 new" in r.stdout
-    assert r.stderr.startswith("aicost: warning: ") and "counted twice" in r.stderr
+    assert r.stderr.startswith("aicost: warning: ") and "not counted as spend" in r.stderr
