@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from aicost import ledger, providers
+from aicost import coverage, ledger, providers
 from aicost.errors import AicostError, InvalidInput
 from aicost.providers import Window
 from aicost.store import Scope, Store, UpsertResult, to_arrow
@@ -149,6 +149,8 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
         else:
             with store.transaction() as conn:
                 result = store.upsert(table, scope=scope, conn=conn)
+                # estimates imported or typed in for these days are now covered by the provider's own figures
+                coverage.cover_estimates(conn, name, window.start, window.end)
                 _record(conn, outcome, started, result)
         outcome.new, outcome.updated, outcome.unchanged, outcome.removed = (
             result.new, result.updated, result.unchanged, result.removed)
