@@ -37,6 +37,15 @@ def allowed() -> bool:
     return False
 
 
+def require() -> None:
+    """Stop this page unless the visitor is let in. app.py gates every page, but Streamlit runs a requested page
+    file directly (pages/ folder mode) on a server process's very first run, before app.py has called
+    st.navigation; a page that shows secrets calls this too."""
+    if not allowed():
+        login()
+        st.stop()
+
+
 def login() -> None:
     """The only page a visitor who is not logged in can reach."""
     st.title("aicost")

@@ -7,8 +7,9 @@ import streamlit as st
 from aicost import keys, providers
 from aicost.errors import AicostError
 from aicost.settings import get_settings
-from pages import ui
+from pages import access, ui
 
+access.require()
 st.title("Settings")
 st.caption("Admin keys read your organisation's whole bill. A saved key is kept outside the ledger, in a file only "
            "its owner can read, and is shown here by its last four characters only. A key set in the environment "

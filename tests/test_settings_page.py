@@ -107,3 +107,12 @@ def test_every_page_needs_the_password_when_one_is_configured(app_test, store, m
     assert "ledger is empty" in at.info[0].value
     assert "correct horse battery" not in page_text(at)
     assert [b.label for b in at.sidebar.button] == ["Log out"]
+
+
+def test_the_settings_page_run_on_its_own_still_asks_for_the_password(app_test, store, keys_file, monkeypatch):
+    keys.KeyFile(keys_file).save("openai", SAVED)
+    monkeypatch.setenv("AICOST_DASHBOARD_PASSWORD_HASH", password.hash_password("correct horse battery"))
+    at = app_test("pages/settings.py").run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Password"]
+    assert "Saved key" not in page_text(at) and "XYZ1" not in page_text(at)
