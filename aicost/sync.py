@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
 from aicost import coverage, ledger, providers
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 RUNS = "sync_runs"
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+BATCH_ROWS = 2_000  # rows held as Python dicts at most while a window is fetched; the rest are Arrow batches
 _RUN_COLUMNS = ("run_id", "provider", "window_start", "window_end", "started_at", "ended_at", "status",
                 "rows_new", "rows_updated", "rows_unchanged", "rows_removed", "requests", "error")
 
@@ -140,7 +142,7 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
     outcome = Outcome(name, OK, window=window, dry_run=dry_run)
     try:
         log.info("%s: fetching %s", name, window)
-        table = to_arrow(provider.fetch(window))  # every page fetched and validated before anything is written
+        table = fetch_table(provider, window)  # every page fetched and validated before anything is written
         outcome.rows = table.num_rows
         outcome.requests = provider.client.requests
         scope = Scope(name, "api", window.start, window.end)
@@ -171,6 +173,19 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
     return outcome
 
 
+def fetch_table(provider: providers.Provider, window: Window) -> pa.Table:
+    """Every row of the window as one Arrow table of the ledger's schema, built batch by batch as the pages
+    arrive, so a year costs its compact Arrow bytes rather than a Python dict per row."""
+    batches, rows = [], []
+    for row in provider.fetch(window):
+        rows.append(row)
+        if len(rows) >= BATCH_ROWS:
+            batches.append(to_arrow(rows))
+            rows = []
+    batches.append(to_arrow(rows))
+    return pa.concat_tables(batches)
+
+
 def sync(store: Store, settings, names: Iterable[str] = (), *, since: date | None = None, until: date | None = None,
          dry_run: bool = False, sleep: Callable[[float], None] = time.sleep, on: date | None = None) -> list[Outcome]:
     """Sync the chosen providers one after the other (see choose); one failing does not stop the others."""
@@ -196,7 +211,7 @@ class _Rollback(Exception):
     pass
 
 
-def _preview(store: Store, table, scope: Scope) -> UpsertResult:
+def _preview(store: Store, table: pa.Table, scope: Scope) -> UpsertResult:
     """What the upsert would do, measured by doing it in a transaction that is then rolled back."""
     result = UpsertResult()
     try:

@@ -239,3 +239,36 @@ def test_check_is_one_cheap_request(settings, fake):
     sync.check(settings, "anthropic")
     assert fake.counts == {OA_COSTS: 1, AN_COST: 1}
 
+
+
+def test_a_sync_covers_estimates_imported_earlier_for_its_days(run, store):
+    from datetime import datetime
+
+    day = datetime.combine(UNTIL, datetime.min.time())
+    store.upsert([
+        {"provider": "openai", "source": "import", "kind": "usage", "item": "completions", "model": "gpt-4o",
+         "bucket_start": day, "bucket_width": "1d", "input_tokens": 1000, "output_tokens": 10,
+         "cost_usd": Decimal("0.0035"), "cost_status": ledger.COST_ESTIMATED, "estimate_usd": Decimal("0.0035")},
+        {"provider": "openai", "source": "manual", "kind": "cost", "entry_id": "typed", "bucket_start": day,
+         "bucket_width": "1d", "cost_usd": Decimal("5"), "cost_status": ledger.COST_ENTERED},
+    ])
+    run(["openai"], since=SINCE, until=UNTIL)
+    imported = store.frame("SELECT cost_usd, cost_status, estimate_usd FROM usage WHERE source = 'import'")
+    assert imported.to_dict("records") == [{"cost_usd": None, "cost_status": ledger.COST_COVERED,
+                                            "estimate_usd": Decimal("0.0035")}]
+    typed = store.scalar("SELECT cost_usd FROM usage WHERE entry_id = 'typed'")
+    assert typed == Decimal("5")  # an amount the user typed is the user's word: left as it is
+
+
+def test_a_window_fetched_in_many_batches_is_written_whole_or_not_at_all(run, store, fake, monkeypatch):
+    monkeypatch.setattr(sync, "BATCH_ROWS", 50)  # a window far longer than a batch: many Arrow batches
+    outcomes = run(since=SINCE, until=UNTIL)
+    for provider in ("openai", "anthropic"):
+        assert outcomes[provider].rows > 10 * sync.BATCH_ROWS
+        assert billed(store, provider) == fake.billed_total(provider, SINCE, UNTIL)
+    before = snapshot(store)
+    fake.revise(UNTIL)
+    fake.fault("500", path=AN_COST, page=2, times=None)  # usage and the first cost page arrive, then it fails
+    outcomes = run(["anthropic"], since=SINCE, until=UNTIL)
+    assert outcomes["anthropic"].status == "failed"
+    assert snapshot(store) == before
