@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import access
+from pages import access, watch
 
 st.set_page_config(page_title="aicost", page_icon=":material/payments:", layout="wide")
 
@@ -13,8 +13,12 @@ PAGES = [
     st.Page("pages/reconciliation.py", title="Reconciliation", icon=":material/balance:"),
     st.Page("pages/sync.py", title="Sync", icon=":material/sync:"),
     st.Page("pages/manual_entry.py", title="Manual entry", icon=":material/edit_note:"),
+    st.Page("pages/budgets.py", title="Budgets", icon=":material/savings:"),
+    st.Page("pages/anomalies.py", title="Anomalies", icon=":material/troubleshoot:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
 ]
+
+watch.start_scheduler()  # once per process (st.cache_resource); a lease per due time across processes
 
 if access.allowed():
     st.navigation(PAGES).run()

@@ -9,7 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from aicost import demo, queries
-from pages import filters, ui
+from pages import filters, ui, watch
 
 st.title("Overview")
 st.caption("All dates and days are UTC, as the providers bill them.")
@@ -43,6 +43,7 @@ c2.metric("Month-end forecast", ui.money(projection.projected),
 c3.metric("Last month", ui.money(summary.last_month))
 c4.metric("Same point last month", ui.money(summary.same_point_last_month),
           help=f"Last month up to day {today.day} (UTC).")
+watch.budget_progress(today)
 
 # -- the selected period ----------------------------------------------------------------------------------------
 def selected_period(f: queries.Filters) -> None:
@@ -71,6 +72,7 @@ def selected_period(f: queries.Filters) -> None:
     fig = px.bar(daily_by, x="day", y="Spend", color="Provider", color_discrete_map=colors,
                  labels={"day": "Day (UTC)", "Spend": "Spend (USD)"}, title="Daily spend by provider")
     fig.update_layout(barmode="stack", legend_title_text="", margin=dict(t=40, b=0))
+    watch.mark_anomalies(fig, f, daily_by)
     st.plotly_chart(fig, width="stretch")
 
     left, right = st.columns(2)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import streamlit as st
 
-from aicost import export, forecast, queries, sync
+from aicost import anomalies, budgets, export, forecast, queries, sync
 from aicost.settings import get_settings
 from aicost.store import Store, open_store
 
@@ -75,6 +75,7 @@ _READ_MODELS = {
     "reconciliation": queries.reconciliation, "unpriced": queries.unpriced, "daily_spend": queries.daily_spend,
     "options": queries.options, "newest_days": queries.newest_days, "freshness": sync.freshness,
     "forecast": forecast.month_end,
+    "budget_statuses": budgets.statuses, "anomalies": anomalies.detect,
 }
 
 

@@ -108,11 +108,13 @@ def cli(ledger_url):
 
 
 @pytest.fixture
-def app_test(ledger_url):
-    """An AppTest of app.py (or a page) against the test ledger, with the data cache cleared (streamlit#9139)."""
+def app_test(ledger_url, monkeypatch):
+    """An AppTest of app.py (or a page) against the test ledger, with the data cache cleared (streamlit#9139).
+    The scheduled sync is off: a scheduler thread would outlive the test (tests/test_scheduler.py covers it)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    monkeypatch.setenv("AICOST_SYNC_SCHEDULE", "off")
     st.cache_data.clear()
 
     def make(path: str = "app.py") -> AppTest:

@@ -101,3 +101,27 @@ def test_two_app_processes_one_due_time_one_sync_run(store, ledger_url, provider
     assert len(lease) == 1 and lease["status"].iloc[0] == "ok"
     assert lease["due_at"].iloc[0] == datetime(2026, 3, 10, 2, 0)
     assert "alerts: 0 due" in lease["detail"].iloc[0]
+
+
+def test_the_dashboard_starts_one_scheduler_per_process_however_many_sessions(app_test, store, monkeypatch):
+    import time
+
+    from pages import watch
+
+    monkeypatch.setenv("AICOST_SYNC_SCHEDULE", "0 2 * * *")  # app_test turns it off; this test wants it on
+    watch._scheduler.clear()
+    sessions = [app_test().run() for _ in range(2)]  # two browser sessions, each a full script run
+    sessions[0].run()  # and a rerun
+    assert not any(at.exception for at in sessions)
+    settings = get_settings()
+    first = watch._scheduler(settings.database_url, settings.sync_schedule)
+    try:
+        assert first is not None and first is watch._scheduler(settings.database_url, settings.sync_schedule)
+        deadline = time.monotonic() + 30  # the thread's first tick runs the missed 02:00 UTC due time
+        while time.monotonic() < deadline and scheduler.recent(store)["status"].tolist() != ["ok"]:
+            time.sleep(0.1)
+        runs = scheduler.recent(store)
+        assert runs["status"].tolist() == ["ok"] and runs["holder"].tolist() == [first.holder]
+    finally:
+        first.stop()
+        watch._scheduler.clear()
