@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import gc
 import io
 import logging
 import random
@@ -85,9 +86,21 @@ class _Lease:
             conn.close()
 
 
+def _reap(ref: weakref.ref, wake: threading.Event, hold_seconds: float) -> None:
+    while True:
+        wake.wait(hold_seconds / 2)
+        store = ref()
+        if store is None or not store._reap_once():
+            return
+        del store
+
+
 def _close_all() -> None:
     for store in list(_STORES):
         store.close()
+    # a closed DuckDB connection can sit in a reference cycle; collect it before the interpreter tears down
+    # the duckdb module (which otherwise reports the objects as leaked on stderr)
+    gc.collect()
 
 
 _STORES: weakref.WeakSet[Store] = weakref.WeakSet()
@@ -124,6 +137,7 @@ class Store:
         self._leases: dict[int | None, _Lease] = {}
         self._leases_lock = threading.Lock()
         self._reaper: threading.Thread | None = None
+        self._wake = threading.Event()
         _STORES.add(self)
 
     # -- connections ---------------------------------------------------------------------------------------
@@ -192,37 +206,44 @@ class Store:
     def _start_reaper(self) -> None:
         with self._leases_lock:
             if self._reaper is None:
-                self._reaper = threading.Thread(target=self._reap, name="aicost-ledger-reaper", daemon=True)
+                self._wake.clear()
+                # the thread holds only a weak reference while it waits, so nothing of the store outlives it
+                self._reaper = threading.Thread(target=_reap, args=(weakref.ref(self), self._wake, self.hold_seconds),
+                                                name="aicost-ledger-reaper", daemon=True)
                 self._reaper.start()
 
-    def _reap(self) -> None:
-        while True:
-            time.sleep(self.hold_seconds / 2)
-            with self._leases_lock:
-                leases = list(self._leases.items())
-            for ident, lease in leases:
-                idle = time.monotonic() - lease.last >= self.hold_seconds or not lease.thread.is_alive()
-                if lease.conn is not None and idle and lease.lock.acquire(blocking=False):
-                    try:
-                        lease.close()
-                    finally:
-                        lease.lock.release()
-                if lease.conn is None and not lease.thread.is_alive():
-                    with self._leases_lock:
-                        if self._leases.get(ident) is lease:
-                            del self._leases[ident]
-            with self._leases_lock:
-                if all(lease.conn is None for lease in self._leases.values()):
-                    self._reaper = None
-                    return
+    def _reap_once(self) -> bool:
+        """Close connections idle for hold_seconds; False (and the reaper ends) once none is open."""
+        with self._leases_lock:
+            leases = list(self._leases.items())
+        for ident, lease in leases:
+            idle = time.monotonic() - lease.last >= self.hold_seconds or not lease.thread.is_alive()
+            if lease.conn is not None and idle and lease.lock.acquire(blocking=False):
+                try:
+                    lease.close()
+                finally:
+                    lease.lock.release()
+            if lease.conn is None and not lease.thread.is_alive():
+                with self._leases_lock:
+                    if self._leases.get(ident) is lease:
+                        del self._leases[ident]
+        with self._leases_lock:
+            if all(lease.conn is None for lease in self._leases.values()):
+                self._reaper = None
+                return False
+        return True
 
     def close(self) -> None:
         """Close connections held between operations (the reaper does this by itself after hold_seconds)."""
         with self._leases_lock:
             leases = list(self._leases.values())
+            reaper = self._reaper
         for lease in leases:
             with lease.lock:
                 lease.close()
+        self._wake.set()
+        if reaper is not None and reaper is not threading.current_thread():
+            reaper.join(timeout=2 * self.hold_seconds + 1)
 
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
