@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pandas as pd
+import sqlalchemy as sa
 
 from aicost import anomalies, budgets, notify
 from aicost.errors import DeliveryError
@@ -115,8 +116,6 @@ _KEY = ("rule", "threshold", "period", "channel")
 
 
 def _claim(store: Store, alerts: list[Alert], channel_names: list[str], now: datetime) -> list[dict]:
-    import sqlalchemy as sa
-
     holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     with store.transaction() as conn:
         for a in alerts:
@@ -141,9 +140,9 @@ def _claim(store: Store, alerts: list[Alert], channel_names: list[str], now: dat
 
 
 def _finish(store: Store, row: dict, status: str, error: str | None) -> None:
+    sent = ", sent_at = :now" if status == SENT else ""  # no typed-NULL juggling: PostgreSQL binds plainly too
     store.execute(
-        f"UPDATE {TABLE} SET status = :status, error = :error,"
-        f" sent_at = CASE WHEN :status = '{SENT}' THEN CAST(:now AS TIMESTAMP) ELSE sent_at END"
+        f"UPDATE {TABLE} SET status = :status, error = :error{sent}"
         f" WHERE rule = :rule AND threshold = :threshold AND period = :period AND channel = :channel",
         {**{k: row[k] for k in _KEY}, "status": status, "error": error, "now": _now()})
 

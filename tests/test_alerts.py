@@ -72,6 +72,7 @@ def test_threshold_crossing_fires_once_across_repeated_checks(store, hook):
     _spend(store, date(2026, 4, 2), "60")
     assert len(alerts.check(store, settings, date(2026, 4, 2)).sent) == 1
     assert list(_log(store)["status"]) == ["sent"] * 4
+    assert store.scalar("SELECT count(*) FROM alert_log WHERE sent_at IS NULL OR error IS NOT NULL") == 0
 
 
 WORKER_ROUNDS = 4
