@@ -61,7 +61,8 @@ def app_url(store, ledger_url, tmp_path):
     demo.load(store, datetime.now(UTC).date())
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AICOST_")}
-    env.update({"AICOST_DATABASE_URL": ledger_url, "HOME": str(tmp_path)})
+    # no scheduled sync or alerts check at startup: this test is about pages
+    env.update({"AICOST_DATABASE_URL": ledger_url, "HOME": str(tmp_path), "AICOST_SYNC_SCHEDULE": "off"})
     log = open(tmp_path / "streamlit.log", "w+")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
