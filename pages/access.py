@@ -22,26 +22,30 @@ def _hash() -> str | None:
     return hashed.get_secret_value() if hashed is not None and hashed.get_secret_value() else None
 
 
-def allowed() -> bool:
-    """Whether the visitor may see the pages (then a Log out button is in the sidebar where there is a login)."""
+def _let_in() -> bool:
     if _oidc_configured():
-        if st.user.is_logged_in:
-            st.sidebar.button("Log out", on_click=st.logout, key="logout")
-            return True
-        return False
+        return bool(st.user.is_logged_in)
     if _hash() is None:
         return True  # no login configured: the dashboard is bound to localhost (.streamlit/config.toml)
-    if st.session_state.get(_OK):
+    return bool(st.session_state.get(_OK))
+
+
+def allowed() -> bool:
+    """Whether the visitor may see the pages; app.py asks once per run, and then draws the Log out button."""
+    if not _let_in():
+        return False
+    if _oidc_configured():
+        st.sidebar.button("Log out", on_click=st.logout, key="logout")
+    elif _hash() is not None:
         st.sidebar.button("Log out", on_click=_logout, key="logout")
-        return True
-    return False
+    return True
 
 
 def require() -> None:
     """Stop this page unless the visitor is let in. app.py gates every page, but Streamlit runs a requested page
     file directly (pages/ folder mode) on a server process's very first run, before app.py has called
-    st.navigation; a page that shows secrets calls this too."""
-    if not allowed():
+    st.navigation: so every page calls this first too (it draws nothing when the visitor is let in)."""
+    if not _let_in():
         login()
         st.stop()
 

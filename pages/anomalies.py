@@ -6,7 +6,9 @@ import streamlit as st
 
 from aicost import anomalies
 from aicost.settings import get_settings
-from pages import ui
+from pages import access, ui
+
+access.require()  # also when a page file is requested directly, before app.py has routed
 
 st.title("Anomalies")
 settings = get_settings()

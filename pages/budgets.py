@@ -7,7 +7,9 @@ import streamlit as st
 from aicost import alerts, budgets, notify, scheduler
 from aicost.errors import AicostError, DeliveryError
 from aicost.settings import get_settings
-from pages import ui
+from pages import access, ui
+
+access.require()  # also when a page file is requested directly, before app.py has routed
 
 st.title("Budgets")
 st.caption("Periods are UTC: months, ISO weeks (Monday to Sunday) and days. Spend is billed cost, plus estimates "

@@ -13,7 +13,9 @@ from aicost import catalog, imports, ledger, manual
 from aicost.errors import AicostError
 from aicost.manual import Entry
 from aicost.settings import get_settings
-from pages import ui
+from pages import access, ui
+
+access.require()  # also when a page file is requested directly, before app.py has routed
 
 OTHER = "Other…"
 

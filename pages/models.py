@@ -5,7 +5,9 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from pages import filters, ui
+from pages import access, filters, ui
+
+access.require()  # also when a page file is requested directly, before app.py has routed
 
 st.title("Models")
 st.caption("Spend and tokens per model. All days are UTC.")

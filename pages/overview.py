@@ -9,7 +9,9 @@ import plotly.express as px
 import streamlit as st
 
 from aicost import demo, queries
-from pages import filters, ui, watch
+from pages import access, filters, ui, watch
+
+access.require()  # also when a page file is requested directly, before app.py has routed
 
 st.title("Overview")
 st.caption("All dates and days are UTC, as the providers bill them.")

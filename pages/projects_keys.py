@@ -6,7 +6,9 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from pages import filters, ui
+from pages import access, filters, ui
+
+access.require()  # also when a page file is requested directly, before app.py has routed
 
 st.title("Projects and keys")
 st.caption("Spend and tokens per OpenAI project / Anthropic workspace and per API key. All days are UTC.")

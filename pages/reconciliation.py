@@ -8,7 +8,9 @@ import plotly.express as px
 import streamlit as st
 
 from aicost import queries
-from pages import filters, ui
+from pages import access, filters, ui
+
+access.require()  # also when a page file is requested directly, before app.py has routed
 
 GRAINS = {"Provider": "provider", "Model": "model", "Day": "day", "Model and day": "model_day"}
 

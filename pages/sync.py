@@ -7,7 +7,9 @@ import streamlit as st
 
 from aicost import sync
 from aicost.settings import get_settings
-from pages import ui
+from pages import access, ui
+
+access.require()  # also when a page file is requested directly, before app.py has routed
 
 st.title("Sync")
 st.caption("Usage and billed cost from the providers' admin APIs. All days and times are UTC.")

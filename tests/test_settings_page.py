@@ -116,3 +116,31 @@ def test_the_settings_page_run_on_its_own_still_asks_for_the_password(app_test, 
     assert not at.exception
     assert [t.label for t in at.text_input] == ["Password"]
     assert "Saved key" not in page_text(at) and "XYZ1" not in page_text(at)
+
+
+PAGE_FILES = ["pages/overview.py", "pages/models.py", "pages/projects_keys.py", "pages/reconciliation.py",
+              "pages/sync.py", "pages/manual_entry.py", "pages/budgets.py", "pages/anomalies.py", "pages/settings.py"]
+
+
+def test_every_page_file_run_on_its_own_asks_for_the_password(app_test, store, monkeypatch):
+    from aicost import demo
+    from datetime import UTC, datetime
+
+    demo.load(store, datetime.now(UTC).date())
+    monkeypatch.setenv("AICOST_DASHBOARD_PASSWORD_HASH", password.hash_password("correct horse battery"))
+    for page in PAGE_FILES:
+        at = app_test(page).run()
+        assert not at.exception, page
+        assert [t.label for t in at.text_input] == ["Password"], page
+        assert not at.metric and not at.dataframe, page  # nothing of the ledger shown
+
+
+def test_after_login_every_page_renders(app_test, store, monkeypatch):
+    monkeypatch.setenv("AICOST_DASHBOARD_PASSWORD_HASH", password.hash_password("correct horse battery"))
+    at = app_test().run()
+    at.text_input[0].input("correct horse battery")
+    at.button[0].click().run()
+    for page in PAGE_FILES:
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not [t for t in at.text_input if t.label == "Password"], page  # still logged in
