@@ -1,5 +1,12 @@
 """The command line: `python -m aicost COMMAND ...`."""
 
 from aicost.cli import main
+from aicost.store import close_all
 
-raise SystemExit(main())
+try:
+    code = main()
+finally:
+    # held connections closed (and their cycles collected) once main's frames are gone, before interpreter
+    # teardown: DuckDB otherwise reports its objects as leaked on stderr
+    close_all()
+raise SystemExit(code)

@@ -87,24 +87,34 @@ class _Lease:
 
 
 def _reap(ref: weakref.ref, wake: threading.Event, hold_seconds: float) -> None:
-    while True:
-        wake.wait(hold_seconds / 2)
-        store = ref()
-        if store is None or not store._reap_once():
-            return
-        del store
+    try:
+        while True:
+            wake.wait(hold_seconds / 2)
+            store = ref()
+            if store is None or not store._reap_once():
+                return
+            del store
+    finally:
+        _REAPERS.discard((threading.current_thread(), wake))
 
 
-def _close_all() -> None:
+def close_all() -> None:
+    """Close every store's held connections and end the reaper threads (the CLI calls this before it exits;
+    atexit is the backstop): a thread still waiting at interpreter teardown keeps DuckDB from unloading cleanly."""
     for store in list(_STORES):
         store.close()
+    for thread, wake in list(_REAPERS):
+        wake.set()
+        thread.join(timeout=1)
+        _REAPERS.discard((thread, wake))
     # a closed DuckDB connection can sit in a reference cycle; collect it before the interpreter tears down
     # the duckdb module (which otherwise reports the objects as leaked on stderr)
     gc.collect()
 
 
 _STORES: weakref.WeakSet[Store] = weakref.WeakSet()
-atexit.register(_close_all)
+_REAPERS: set[tuple[threading.Thread, threading.Event]] = set()
+atexit.register(close_all)
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -211,6 +221,7 @@ class Store:
                 self._reaper = threading.Thread(target=_reap, args=(weakref.ref(self), self._wake, self.hold_seconds),
                                                 name="aicost-ledger-reaper", daemon=True)
                 self._reaper.start()
+                _REAPERS.add((self._reaper, self._wake))
 
     def _reap_once(self) -> bool:
         """Close connections idle for hold_seconds; False (and the reaper ends) once none is open."""
@@ -272,10 +283,12 @@ class Store:
                 for statement in statements:
                     conn.execute(sa.text(schema.for_dialect(statement, self.dialect)))
                 version = number
-            conn.execute(sa.text(f"DELETE FROM {schema.META} WHERE key = 'schema_version'"))
-            conn.execute(
-                sa.text(f"INSERT INTO {schema.META} (key, value) VALUES ('schema_version', :v)"), {"v": str(version)}
-            )
+            if row is None or int(row[0]) != version:  # written only when it changed: two sessions opening an
+                # up-to-date ledger at once both only read, so neither fails with a DuckDB write-write conflict
+                conn.execute(sa.text(f"DELETE FROM {schema.META} WHERE key = 'schema_version'"))
+                conn.execute(
+                    sa.text(f"INSERT INTO {schema.META} (key, value) VALUES ('schema_version', :v)"), {"v": str(version)}
+                )
         self._ready = True
 
     def schema_version(self) -> int:
