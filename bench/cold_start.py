@@ -24,7 +24,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 EMPTY_TEXT = "The ledger is empty"  # what the Overview shows without rows: its rendered point
 LOADED_TEXT = "Month to date"
-TIMEOUT_S = 180  # a bound on waiting, not a measurement
+TIMEOUT_S = 60  # a bound on waiting, not a measurement
 
 
 def _free_port() -> int:
@@ -53,12 +53,13 @@ def cold_start(browser, ledger_url: str, text: str, home: str) -> tuple[float, f
     env.update({"AICOST_DATABASE_URL": ledger_url, "HOME": home})
     url = f"http://127.0.0.1:{port}"
     page = browser.new_page()
+    log = open(Path(home) / "streamlit.log", "w+")  # noqa: SIM115 - closed below
     t = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
          "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _healthy(url, proc, time.monotonic() + TIMEOUT_S)
         healthy = time.perf_counter() - t
@@ -66,7 +67,10 @@ def cold_start(browser, ledger_url: str, text: str, home: str) -> tuple[float, f
         try:
             page.get_by_text(text).first.wait_for(state="visible", timeout=TIMEOUT_S * 1000)
         except Exception:  # noqa: BLE001 - say what the page showed instead
-            raise SystemExit(f"{text!r} never showed; the page said: {page.inner_text('body')[-1500:]}") from None
+            error = page.locator('[data-testid="stException"]')
+            said = error.first.inner_text()[:2000] if error.count() else page.inner_text("body")[-1500:]
+            log.seek(0)
+            raise SystemExit(f"{text!r} never showed; the page said: {said}\nstreamlit's log: {log.read()[-3000:]}") from None
         rendered = time.perf_counter() - t
     finally:
         page.close()
@@ -75,6 +79,7 @@ def cold_start(browser, ledger_url: str, text: str, home: str) -> tuple[float, f
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
     return healthy, rendered
 
 
