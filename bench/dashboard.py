@@ -106,8 +106,17 @@ def probe(url: str) -> dict:
         con.close()
         out[page] = {"page_s": page_seconds, "queries": len(queries), "aicost_s": min(via), "duckdb_s": min(raw),
                      "errors": errors}
-    out["_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["_peak_rss_mb"] = _vm_hwm_mb()
     return out
+
+
+def _vm_hwm_mb() -> float:
+    """This process's own peak RSS (Linux VmHWM): ru_maxrss of a child can start at its parent's peak, and the
+    parent built the ledgers."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
