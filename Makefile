@@ -17,6 +17,7 @@ run: $(STAMP)
 	$(BIN)/python -m streamlit run app.py
 
 test: $(STAMP)
+	bash .ci/system-deps
 	$(BIN)/python -m pytest -q
 
 # benchmarks print markdown tables against their floors (see BENCHMARKS.md); they never fail the build

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import streamlit as st
 
-from aicost import anomalies, budgets, export, forecast, queries, sync
+from aicost import anomalies, budgets, catalog, export, forecast, queries, sync
 from aicost.settings import get_settings
 from aicost.store import Store, open_store
 
@@ -15,10 +15,6 @@ from aicost.store import Store, open_store
 PROVIDER_COLORS = {
     "openai": "#10a37f", "anthropic": "#d97757", "groq": "#f55036", "perplexity": "#20808d",
     "github-copilot": "#6e40c9", "local": "#8c8c8c", "mistral": "#fa520f", "google": "#4285f4",
-}
-PROVIDER_NAMES = {
-    "openai": "OpenAI", "anthropic": "Anthropic", "groq": "Groq", "perplexity": "Perplexity",
-    "github-copilot": "GitHub Copilot", "local": "Local model",
 }
 
 
@@ -113,7 +109,7 @@ def money(value: Decimal | float | int | None) -> str:
 
 
 def provider_name(slug: str) -> str:
-    return PROVIDER_NAMES.get(slug, slug)
+    return catalog.display_name(slug)
 
 
 def color_map(slugs) -> dict[str, str]:
