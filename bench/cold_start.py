@@ -5,63 +5,33 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests import dashboard  # noqa: E402
+from tests.dashboard import ARGS, CHROMIUM  # noqa: E402
+
 CACHE = Path(os.environ.get("AICOST_BENCH_DIR", "/tmp/aicost-bench"))
-CHROMIUM = "/usr/bin/chromium"  # Debian's; never `playwright install`
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 EMPTY_TEXT = "The ledger is empty"  # what the Overview shows without rows: its rendered point
 LOADED_TEXT = "Month to date"
 TIMEOUT_S = 60  # a bound on waiting, not a measurement
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str, proc: subprocess.Popen, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("streamlit did not become healthy in time")
-
-
 def cold_start(browser, ledger_url: str, text: str, home: str) -> tuple[float, float]:
     """(seconds to the server answering its health check, seconds to `text` visible), both from the launch."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AICOST_")}
-    env.update({"AICOST_DATABASE_URL": ledger_url, "HOME": home})
-    url = f"http://127.0.0.1:{port}"
     page = browser.new_page()
     log = open(Path(home) / "streamlit.log", "w+")  # noqa: SIM115 - closed below
     t = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc, url = dashboard.launch(ledger_url, home, log)
     try:
-        _healthy(url, proc, time.monotonic() + TIMEOUT_S)
+        dashboard.wait_healthy(url, proc, TIMEOUT_S)
         healthy = time.perf_counter() - t
         page.goto(url, timeout=TIMEOUT_S * 1000)
         try:
@@ -74,11 +44,7 @@ def cold_start(browser, ledger_url: str, text: str, home: str) -> tuple[float, f
         rendered = time.perf_counter() - t
     finally:
         page.close()
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        dashboard.stop(proc)
         log.close()
     return healthy, rendered
 

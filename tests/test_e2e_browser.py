@@ -10,11 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import socket
-import subprocess
-import sys
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,64 +17,27 @@ from pathlib import Path
 import pytest
 
 from aicost import demo, queries
+from tests import dashboard
 from tests.conftest import ROOT
+from tests.dashboard import ARGS, CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts"
 PAGES = ("Overview", "Models", "Projects and keys", "Reconciliation")
 WAIT_MS = 90_000  # generous: two shared cores; this is a bound on waiting, not a measurement
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen) -> None:
-    import time
-
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"streamlit exited with {proc.returncode}: {proc.stdout.read()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError("streamlit did not become healthy within 120 s")
 
 
 @pytest.fixture
 def app_url(store, ledger_url, tmp_path):
     """The dashboard on a free port, against a ledger holding the demo data."""
     demo.load(store, datetime.now(UTC).date())
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AICOST_")}
-    # no scheduled sync or alerts check at startup: this test is about pages
-    env.update({"AICOST_DATABASE_URL": ledger_url, "HOME": str(tmp_path), "AICOST_SYNC_SCHEDULE": "off"})
     log = open(tmp_path / "streamlit.log", "w+")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
+    # no scheduled sync or alerts check at startup: this test is about pages
+    proc, url = dashboard.launch(ledger_url, tmp_path, log, env={"AICOST_SYNC_SCHEDULE": "off"})
     try:
-        proc.stdout = log
-        _wait_healthy(url, proc)
+        dashboard.wait_healthy(url, proc, 120)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        dashboard.stop(proc)
         log.close()
 
 
