@@ -110,3 +110,13 @@ def require_rows() -> None:
 
 def no_data() -> None:
     st.info("Nothing in this period and selection. Widen the period or clear a filter in the sidebar.")
+
+
+def analytics_page() -> queries.Filters:
+    """How an analytics page opens after its title: stop on an empty ledger, the sidebar filters and ledger
+    downloads, and a caption naming the UTC days shown. Returns the filters."""
+    require_rows()
+    f = sidebar()
+    ledger_downloads(f)
+    st.caption(describe(f))
+    return f

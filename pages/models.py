@@ -11,10 +11,7 @@ access.require()  # also when a page file is requested directly, before app.py h
 
 st.title("Models")
 st.caption("Spend and tokens per model. All days are UTC.")
-filters.require_rows()
-f = filters.sidebar()
-filters.ledger_downloads(f)
-st.caption(filters.describe(f))
+f = filters.analytics_page()
 
 frame = ui.read("models", f)
 if frame.empty:

@@ -12,10 +12,7 @@ access.require()  # also when a page file is requested directly, before app.py h
 
 st.title("Projects and keys")
 st.caption("Spend and tokens per OpenAI project / Anthropic workspace and per API key. All days are UTC.")
-filters.require_rows()
-f = filters.sidebar()
-filters.ledger_downloads(f)
-st.caption(filters.describe(f))
+f = filters.analytics_page()
 
 
 def _label(ids: pd.Series, names: pd.Series, empty: str) -> list[str]:

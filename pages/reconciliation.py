@@ -17,10 +17,7 @@ GRAINS = {"Provider": "provider", "Model": "model", "Day": "day", "Model and day
 st.title("Reconciliation")
 st.caption("What the providers billed, beside what the same tokens cost at list prices (genai-prices). "
            "All days are UTC.")
-filters.require_rows()
-f = filters.sidebar()
-filters.ledger_downloads(f)
-st.caption(filters.describe(f))
+f = filters.analytics_page()
 
 grain = st.segmented_control("Compare per", list(GRAINS), default="Model", key="per", bind="query-params")
 by = GRAINS.get(grain or "Model", "model")
