@@ -301,7 +301,11 @@ class Store:
         """Run a read query with bound parameters; DECIMAL columns come back as Decimal."""
         with self.transaction() as conn:
             result = conn.execute(sa.text(sql) if isinstance(sql, str) else sql, dict(params or {}))
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            columns = list(result.keys())
+            # the driver's plain tuples: pandas probing SQLAlchemy Row objects costs more than the query
+            rows = result.cursor.fetchall() if result.cursor is not None else []
+            result.close()
+            return pd.DataFrame(rows, columns=columns)
 
     def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         with self.transaction() as conn:

@@ -68,7 +68,8 @@ def probe(url: str) -> dict:
     store.ensure_schema()
     path = store.url.database
     out = {}
-    for page in pages():
+    runs = []
+    for page in pages():  # first every page as the dashboard renders it, recording its queries
         st.cache_data.clear()
         recorded, restore = _record_queries()
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
@@ -83,6 +84,10 @@ def probe(url: str) -> dict:
         restore()
         errors = [str(e.value) for e in at.exception]
         queries = [(sql, params) for sql, params in recorded if "aicost_meta" not in str(sql)]
+        runs.append((page, page_seconds, errors, queries))
+    # the dashboard's peak: all pages rendered, before the replays below (which are the benchmark's own work)
+    out["_peak_rss_mb"] = _vm_hwm_mb()
+    for page, page_seconds, errors, queries in runs:
         via, raw = [], []
         # Both sides warm (one untimed pass) and already connected: the same queries, the same buffer cache.
         for sql, params in queries:
@@ -106,7 +111,6 @@ def probe(url: str) -> dict:
         con.close()
         out[page] = {"page_s": page_seconds, "queries": len(queries), "aicost_s": min(via), "duckdb_s": min(raw),
                      "errors": errors}
-    out["_peak_rss_mb"] = _vm_hwm_mb()
     return out
 
 
