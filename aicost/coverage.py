@@ -19,7 +19,7 @@ def cover_estimates(conn: sa.Connection, provider: str, start: datetime, end: da
         f"UPDATE {t} SET estimate_usd = coalesce(estimate_usd, cost_usd), cost_usd = NULL,"
         f" cost_status = '{ledger.COST_COVERED}'"
         f" WHERE provider = :p AND source IN ('import', 'manual') AND cost_status = '{ledger.COST_ESTIMATED}'"
-        f" AND bucket_start >= :a AND bucket_start < :b AND bucket_width IN ('1m', '1h', '1d')"
+        f" AND bucket_start >= :a AND bucket_start < :b AND bucket_width IN {ledger.SHORT_WIDTHS_SQL}"
         f" AND CAST(bucket_start AS DATE) IN (SELECT DISTINCT CAST(bucket_start AS DATE) FROM {t}"
         f"   WHERE provider = :p AND source = 'api' AND bucket_start >= :a AND bucket_start < :b)"
     ), {"p": provider, "a": start, "b": end}).rowcount

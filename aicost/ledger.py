@@ -25,6 +25,10 @@ COST_SELF_HOSTED = "self-hosted"  # zero by intent (local model)
 COST_COVERED = "covered"  # usage whose spend is in a billed cost row; estimate_usd kept for comparison
 COST_STATUSES = (COST_BILLED, COST_ENTERED, COST_ESTIMATED, COST_UNPRICED, COST_SELF_HOSTED, COST_COVERED)
 
+# Bucket widths within one UTC day; a wider width ('Nd') is a period entry, spread over its days in daily figures.
+SHORT_WIDTHS = ("1m", "1h", "1d")
+SHORT_WIDTHS_SQL = "(" + ", ".join(f"'{w}'" for w in SHORT_WIDTHS) + ")"
+
 # Names for the providers' nulls, stored as such so every report shows them by name.
 DEFAULT_WORKSPACE = "Default workspace"  # Anthropic workspace_id null
 CONSOLE_KEY = "Console/Workbench"  # Anthropic api_key_id null

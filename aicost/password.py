@@ -51,7 +51,3 @@ def verify(password: str, encoded: str) -> bool:
         return False
     return hmac.compare_digest(got, expected)
 
-
-def is_valid_hash(encoded: str) -> bool:
-    parts = encoded.strip().split(":")
-    return len(parts) == 6 and parts[0] == SCHEME and all(x.isdigit() for x in parts[1:4])

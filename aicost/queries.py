@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from aicost import ledger
 from aicost.store import Store
 
-SHORT_WIDTHS = ("1m", "1h", "1d")
 TOKEN_MEASURES = (
     "input_tokens", "uncached_input_tokens", "cache_read_tokens", "cache_write_tokens",
     "output_tokens", "requests", "web_search_requests",
@@ -101,12 +100,12 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
         SELECT CAST(bucket_start AS DATE) AS day, {dims}, FALSE AS spread, {measures}
         FROM {ledger.TABLE}
         WHERE bucket_start >= :start_ts AND bucket_start < :end_ts
-          AND bucket_width IN ('1m', '1h', '1d'){extra}
+          AND bucket_width IN {ledger.SHORT_WIDTHS_SQL}{extra}
         UNION ALL
         SELECT day, {dims}, TRUE AS spread, {measures} FROM (
             SELECT CAST(p.bucket_start + g.i * INTERVAL '1 day' AS DATE) AS day, {pdims}, {spread}
             FROM (SELECT *, {n_expr} AS n FROM {ledger.TABLE}
-                  WHERE bucket_width NOT IN ('1m', '1h', '1d')
+                  WHERE bucket_width NOT IN {ledger.SHORT_WIDTHS_SQL}
                     AND bucket_start < :end_ts AND bucket_end > :start_ts{extra}) p
             CROSS JOIN LATERAL generate_series(0, p.n - 1) AS g(i)
         ) s

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import resource
 import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -60,11 +59,6 @@ def timer(out: dict, key: str):
     t = time.perf_counter()
     yield
     out[key] = time.perf_counter() - t
-
-
-def peak_rss_mb(children: bool = False) -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF)
-    return usage.ru_maxrss / 1024
 
 
 def print_table(title: str, header: list[str], rows: list[list]) -> None:

@@ -38,17 +38,17 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-@st.cache_data(show_spinner=False, ttl=300)
+@st.cache_data(show_spinner=False, ttl=ttl())
 def _totals_by(url: str, filters: queries.Filters, by):
     return queries.totals_by(store(), filters, by)
 
 
-@st.cache_data(show_spinner=False, ttl=300)
+@st.cache_data(show_spinner=False, ttl=ttl())
 def _month_summary(url: str, day: date, filters: queries.Filters):
     return queries.month_summary(store(), day, filters)
 
 
-@st.cache_data(show_spinner=False, ttl=300)
+@st.cache_data(show_spinner=False, ttl=ttl())
 def _has_rows(url: str, source: str | None):
     return queries.has_rows(store(), source)
 
@@ -75,7 +75,7 @@ _READ_MODELS = {
 }
 
 
-@st.cache_data(show_spinner=False, ttl=300)
+@st.cache_data(show_spinner=False, ttl=ttl())
 def _read(url: str, name: str, *args):
     return _READ_MODELS[name](store(), *args)
 
