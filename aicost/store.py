@@ -346,9 +346,13 @@ class Store:
         table = table.append_column("_ord", pa.array(np.arange(n, dtype=np.int64)))
         self._load_batch(conn, table)
         try:
-            return self._merge(conn, n, scope)
-        finally:
-            self._drop_batch(conn)
+            result = self._merge(conn, n, scope)
+        except BaseException:
+            if self.dialect == "duckdb":  # PostgreSQL: the failed transaction takes its temp tables with it
+                self._drop_batch(conn)
+            raise
+        self._drop_batch(conn)
+        return result
 
     def _merge(self, conn: sa.Connection, n: int, scope: Scope | None) -> UpsertResult:
         """Merge _batch_raw into the ledger: only new rows are inserted and only changed rows replaced, so a
@@ -375,6 +379,7 @@ class Store:
             f" FROM {source} b LEFT JOIN {t} u ON {on}"
         )).one()
         total, present, changed = int(total), int(present), int(changed)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in ledger.MEASURES if c != "ingested_at")
         removed = 0
         if scope is not None:
             removed = conn.execute(sa.text(
@@ -383,9 +388,11 @@ class Store:
             ), {"p": scope.provider, "s": scope.source, "a": scope.start, "b": scope.end}).rowcount
         if total > present:  # new rows: a plain bulk insert (no row of the batch exists when present == 0)
             missing = "" if present == 0 else f" WHERE NOT EXISTS (SELECT 1 FROM {t} u WHERE {on})"
-            conn.execute(sa.text(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM {source} b{missing}"))
+            # PostgreSQL has many writers at once: a row another transaction committed since the count above is
+            # replaced, not a duplicate-key error (DuckDB has one writing process per file)
+            racing = "" if self.dialect == "duckdb" else f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
+            conn.execute(sa.text(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM {source} b{missing}{racing}"))
         if changed:
-            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in ledger.MEASURES if c != "ingested_at")
             picked = ", ".join(f"b.{c}" for c in ledger.NAMES)
             conn.execute(sa.text(
                 f"INSERT INTO {t} ({cols}) SELECT {picked} FROM {source} b JOIN {t} u ON {on} WHERE {differs}"
