@@ -148,6 +148,7 @@ class Store:
         self._leases_lock = threading.Lock()
         self._reaper: threading.Thread | None = None
         self._wake = threading.Event()
+        self._compiled: dict[tuple, tuple[str, tuple]] = {}
         _STORES.add(self)
 
     # -- connections ---------------------------------------------------------------------------------------
@@ -299,17 +300,55 @@ class Store:
 
     def frame(self, sql: str | sa.TextClause, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """Run a read query with bound parameters; DECIMAL columns come back as Decimal."""
-        with self.transaction() as conn:
-            result = conn.execute(sa.text(sql) if isinstance(sql, str) else sql, dict(params or {}))
-            columns = list(result.keys())
-            # the driver's plain tuples: pandas probing SQLAlchemy Row objects costs more than the query
-            rows = result.cursor.fetchall() if result.cursor is not None else []
-            result.close()
-            return pd.DataFrame(rows, columns=columns)
+        columns, rows = self._read(sql, params)
+        # the driver's plain tuples: pandas probing SQLAlchemy Row objects costs more than the query
+        return pd.DataFrame(rows, columns=columns)
 
-    def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
-        with self.transaction() as conn:
-            return conn.execute(sa.text(sql), dict(params or {})).scalar()
+    def scalar(self, sql: str | sa.TextClause, params: Mapping[str, Any] | None = None) -> Any:
+        _, rows = self._read(sql, params)
+        return rows[0][0] if rows else None
+
+    def _read(self, sql: str | sa.TextClause, params: Mapping[str, Any] | None) -> tuple[list[str], list[tuple]]:
+        """One read statement: its column names and the driver's rows. On DuckDB the statement, compiled once
+        to the driver's positional form, runs straight on the held connection (one statement is its own
+        transaction there): SQLAlchemy's execution and an explicit BEGIN/COMMIT cost more than a small query."""
+        clause = sa.text(sql) if isinstance(sql, str) else sql
+        params = dict(params or {})
+        if self.dialect != "duckdb":
+            with self.transaction() as conn:
+                result = conn.execute(clause, params)
+                columns = list(result.keys())
+                rows = result.cursor.fetchall() if result.cursor is not None else []
+                result.close()
+                return columns, rows
+        text, args = self._positional(clause, params)
+        self.ensure_schema()
+        with self._connect() as conn:
+            cursor = conn.connection.driver_connection.execute(text, args)
+            rows = cursor.fetchall()
+            return [d[0] for d in cursor.description or ()], rows
+
+    def _positional(self, clause: sa.TextClause, params: dict[str, Any]) -> tuple[str, list[Any]]:
+        """The statement in the driver's positional form and its arguments; compiled once per text and list
+        lengths (an expanding IN list becomes one placeholder per item)."""
+        shape = (clause.text, tuple(sorted((k, len(v)) for k, v in params.items() if isinstance(v, (list, tuple)))))
+        compiled = self._compiled.get(shape)
+        if compiled is None:
+            done = clause.bindparams(**params).compile(dialect=self.engine.dialect,
+                                                       compile_kwargs={"render_postcompile": True})
+            names = list(done.positiontup or ())
+            slots = []
+            for name in names:  # an expanded list item is named <param>_<n>, counting from 1
+                base, _, number = name.rpartition("_")
+                if name not in params and base in params and number.isdigit():
+                    slots.append((base, int(number) - 1))
+                else:
+                    slots.append((name, None))
+            if len(self._compiled) >= 1024:  # statements are few; lists of many lengths must not grow it forever
+                self._compiled.clear()
+            compiled = self._compiled[shape] = (str(done), tuple(slots))
+        text, slots = compiled
+        return text, [params[name] if index is None else params[name][index] for name, index in slots]
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         """Run one write statement in its own transaction; returns the affected row count."""

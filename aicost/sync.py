@@ -254,24 +254,22 @@ def _record_failure(store: Store, outcome: Outcome, started: datetime) -> None:
 
 def freshness(store: Store) -> pd.DataFrame:
     """Per provider: last attempt, its status, last success, newest UTC day with data, last error (and when)."""
+    # one pass over the run log: the newest run's status, and the newest failure's error
     runs = store.frame(
         f"SELECT provider, max(started_at) AS last_attempt,"
         f" max(CASE WHEN status = :ok THEN ended_at END) AS last_success,"
-        f" max(CASE WHEN status <> :ok THEN started_at END) AS last_failure"
-        f" FROM {RUNS} GROUP BY provider", {"ok": OK})
-    latest = store.frame(
-        f"SELECT r.provider, r.status AS last_status, r.error FROM {RUNS} r"
-        f" JOIN (SELECT provider, max(started_at) AS s FROM {RUNS} GROUP BY provider) m"
-        f" ON r.provider = m.provider AND r.started_at = m.s")
-    errors = store.frame(
-        f"SELECT r.provider, r.error AS last_error FROM {RUNS} r"
-        f" JOIN (SELECT provider, max(started_at) AS s FROM {RUNS} WHERE status <> :ok GROUP BY provider) m"
-        f" ON r.provider = m.provider AND r.started_at = m.s", {"ok": OK})
+        f" max(CASE WHEN status <> :ok THEN started_at END) AS last_failure,"
+        f" max(CASE WHEN newest = 1 THEN status END) AS last_status,"
+        f" max(CASE WHEN status <> :ok AND newest_of_kind = 1 THEN error END) AS last_error"
+        f" FROM (SELECT provider, status, started_at, ended_at, error,"
+        f" row_number() OVER (PARTITION BY provider ORDER BY started_at DESC) AS newest,"
+        f" row_number() OVER (PARTITION BY provider, status = :ok ORDER BY started_at DESC) AS newest_of_kind"
+        f" FROM {RUNS}) r GROUP BY provider", {"ok": OK})
     data = store.frame(
         f"SELECT provider, CAST(max(bucket_start) AS DATE) AS newest_day FROM {ledger.TABLE}"
         f" WHERE source = 'api' GROUP BY provider")
     out = pd.DataFrame({"provider": list(providers.NAMES)})
-    for frame in (runs, latest[["provider", "last_status"]], errors, data):
+    for frame in (runs, data):
         out = out.merge(frame, on="provider", how="left")
     # an error stays on show until a later run succeeds
     stale = out["last_success"].notna() & (out["last_failure"].isna() | (out["last_failure"] < out["last_success"]))

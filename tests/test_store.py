@@ -62,6 +62,23 @@ def test_money_is_exact_to_the_nano_dollar(store):
     assert float(sum([1.2378912] * 1000)) != 1237.8912  # what floats would have said
 
 
+def test_a_read_statement_reused_with_lists_of_other_lengths(store):
+    # reads are compiled once per text and list lengths: each call must still bind its own values
+    import sqlalchemy as sa
+
+    store.upsert([_row(d, item=f"line {d}", cost=str(d)) for d in range(1, 6)])
+    sql = sa.text("SELECT count(*) AS n, sum(cost_usd) AS c FROM usage WHERE item IN :items AND cost_usd >= :item_1")
+    clause = sql.bindparams(sa.bindparam("items", expanding=True))
+    one = store.frame(clause, {"items": ["line 2"], "item_1": Decimal(0)})
+    three = store.frame(clause, {"items": ["line 1", "line 3", "line 5"], "item_1": Decimal(0)})
+    again = store.frame(clause, {"items": ["line 4"], "item_1": Decimal(5)})
+    assert (one["n"][0], one["c"][0]) == (1, Decimal(2))
+    assert (three["n"][0], three["c"][0]) == (3, Decimal(9))
+    assert again["n"][0] == 0
+    assert store.scalar("SELECT max(cost_usd) FROM usage WHERE item = :i", {"i": "line 4"}) == Decimal(4)
+    assert store.scalar("SELECT cost_usd FROM usage WHERE item = :i", {"i": "none"}) is None
+
+
 def test_empty_key_column_is_rejected_and_nothing_written(store):
     store.upsert([_row(1)])
     bad = _row(2)
