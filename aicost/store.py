@@ -28,6 +28,7 @@ from sqlalchemy.pool import NullPool
 
 from aicost import ledger, schema
 from aicost.errors import LedgerBusy, LedgerError
+from aicost.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -361,36 +362,41 @@ class Store:
     # -- writes --------------------------------------------------------------------------------------------
 
     def upsert(
-        self, rows: Iterable[Mapping[str, Any]] | pa.Table, *, scope: Scope | None = None, conn: sa.Connection | None = None
+        self, rows: Iterable[Mapping[str, Any]] | pa.Table | Spool, *, scope: Scope | None = None,
+        conn: sa.Connection | None = None,
     ) -> UpsertResult:
         """Bulk upsert: de-duplicate the batch by the natural key (last wins), then insert-or-replace, in one
         transaction. With a scope, ledger rows of that window missing from the batch are removed too.
+        rows may be a Spool (rows on disk: DuckDB scans its file, PostgreSQL copies it in batch by batch).
         Pass conn to join a caller's transaction (e.g. a sync's run log)."""
-        table = rows if isinstance(rows, pa.Table) else to_arrow(rows)
+        batch = rows if isinstance(rows, (pa.Table, Spool)) else to_arrow(rows)
         if conn is None:
             with self.transaction() as own:
-                return self._upsert(own, table, scope)
+                return self._upsert(own, batch, scope)
         self.ensure_schema()
-        return self._upsert(conn, table, scope)
+        return self._upsert(conn, batch, scope)
 
-    def _upsert(self, conn: sa.Connection, table: pa.Table, scope: Scope | None) -> UpsertResult:
-        if table.num_rows == 0 and scope is None:
+    def _upsert(self, conn: sa.Connection, batch: pa.Table | Spool, scope: Scope | None) -> UpsertResult:
+        n = batch.num_rows if isinstance(batch, pa.Table) else batch.finish().rows
+        if n == 0 and scope is None:
             return UpsertResult()
-        empty_keys = [k for k in ledger.KEY if table.column(k).null_count]
-        if empty_keys:
-            raise LedgerError(f"rows with an empty natural-key column ({', '.join(empty_keys)}); nothing was written")
-        n = table.num_rows
-        table = table.set_column(table.schema.get_field_index("updated_at"), "updated_at",
-                                 pa.repeat(pa.scalar(_now(), pa.timestamp("us")), n))
-        table = table.append_column("_ord", pa.array(np.arange(n, dtype=np.int64)))
-        self._load_batch(conn, table)
+        if isinstance(batch, pa.Table):
+            empty_keys = [k for k in ledger.KEY if batch.column(k).null_count]
+            if empty_keys:
+                raise LedgerError(f"rows with an empty natural-key column ({', '.join(empty_keys)}); nothing was written")
+        now = _now()
+        spooled = isinstance(batch, Spool)
+        if spooled:
+            self._load_spool(conn, batch, now)
+        else:
+            self._load_table(conn, _stamped(batch, now, 0))
         try:
             result = self._merge(conn, n, scope)
         except BaseException:
             if self.dialect == "duckdb":  # PostgreSQL: the failed transaction takes its temp tables with it
-                self._drop_batch(conn)
+                self._drop_batch(conn, spooled)
             raise
-        self._drop_batch(conn)
+        self._drop_batch(conn, spooled)
         return result
 
     def _merge(self, conn: sa.Connection, n: int, scope: Scope | None) -> UpsertResult:
@@ -441,21 +447,43 @@ class Store:
             conn.execute(sa.text("DROP TABLE _batch"))
         return UpsertResult(new=total - present, updated=changed, unchanged=present - changed, removed=removed)
 
-    def _drop_batch(self, conn: sa.Connection) -> None:
+    def _drop_batch(self, conn: sa.Connection, spooled: bool) -> None:
         if self.dialect == "duckdb":
-            conn.connection.driver_connection.unregister("_batch_raw")
+            if spooled:
+                conn.execute(sa.text("DROP VIEW IF EXISTS _batch_raw"))
+            else:
+                conn.connection.driver_connection.unregister("_batch_raw")
         else:
             conn.execute(sa.text("DROP TABLE IF EXISTS _batch_raw"))
 
-    def _load_batch(self, conn: sa.Connection, table: pa.Table) -> None:
+    def _load_table(self, conn: sa.Connection, table: pa.Table) -> None:
         if self.dialect == "duckdb":
             # the Arrow batch is scanned in place (no copy); _drop_batch unregisters it
             conn.connection.driver_connection.register("_batch_raw", table)
             return
-        types = {c.name: schema.for_dialect(c.sql, self.dialect) for c in ledger.COLUMNS} | {"_ord": "BIGINT"}
-        columns = ", ".join(f"{name} {types[name]}" for name in table.column_names)
-        conn.execute(sa.text(f"CREATE TEMP TABLE _batch_raw ({columns})"))
+        self._create_batch_table(conn)
         _copy_in(conn, "_batch_raw", table)
+
+    def _load_spool(self, conn: sa.Connection, spool: Spool, now: datetime) -> None:
+        """The spooled rows as _batch_raw: on DuckDB a view over the Parquet file (scanned where it lies, never
+        held whole in memory), on PostgreSQL a temporary table copied in one Arrow batch at a time."""
+        if self.dialect == "duckdb":
+            path = str(spool.path).replace("'", "''")
+            conn.execute(sa.text(
+                f"CREATE TEMP VIEW _batch_raw AS SELECT * EXCLUDE (file_row_number)"
+                f" REPLACE (TIMESTAMP '{now.isoformat(sep=' ')}' AS updated_at), file_row_number AS _ord"
+                f" FROM read_parquet('{path}', file_row_number = true)"
+            ))
+            return
+        self._create_batch_table(conn)
+        offset = 0
+        for table in spool.batches():
+            _copy_in(conn, "_batch_raw", _stamped(table, now, offset))
+            offset += table.num_rows
+
+    def _create_batch_table(self, conn: sa.Connection) -> None:
+        types = ", ".join(f"{c.name} {schema.for_dialect(c.sql, self.dialect)}" for c in ledger.COLUMNS)
+        conn.execute(sa.text(f"CREATE TEMP TABLE _batch_raw ({types}, _ord BIGINT)"))
 
     # -- whole tables: copying a ledger to another database -----------------------------------------------
 
@@ -502,6 +530,15 @@ def _name(identifier: str) -> str:
     if not _IDENTIFIER.fullmatch(identifier):
         raise LedgerError(f"unexpected table or column name {identifier!r}")
     return identifier
+
+
+def _stamped(table: pa.Table, now: datetime, offset: int) -> pa.Table:
+    """The batch with updated_at set to now and _ord, its rows' order (offset onwards), appended: the last of
+    two rows with one key wins."""
+    n = table.num_rows
+    table = table.set_column(table.schema.get_field_index("updated_at"), "updated_at",
+                             pa.repeat(pa.scalar(now, pa.timestamp("us")), n))
+    return table.append_column("_ord", pa.array(np.arange(offset, offset + n, dtype=np.int64)))
 
 
 def _copy_in(conn: sa.Connection, table: str, rows: pa.Table) -> None:

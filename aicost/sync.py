@@ -10,19 +10,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
-import pyarrow as pa
 import sqlalchemy as sa
 
 from aicost import coverage, ledger, providers
 from aicost.errors import AicostError, InvalidInput
 from aicost.providers import Window
-from aicost.store import Scope, Store, UpsertResult, to_arrow
+from aicost.spool import Spool
+from aicost.store import Scope, Store, UpsertResult
 
 log = logging.getLogger(__name__)
 
 RUNS = "sync_runs"
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
-BATCH_ROWS = 2_000  # rows held as Python dicts at most while a window is fetched; the rest are Arrow batches
+BATCH_ROWS = 2_000  # rows held as Python dicts at most while a window is fetched; the rest are spooled to disk
 _RUN_COLUMNS = ("run_id", "provider", "window_start", "window_end", "started_at", "ended_at", "status",
                 "rows_new", "rows_updated", "rows_unchanged", "rows_removed", "requests", "error")
 
@@ -142,18 +142,19 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
     outcome = Outcome(name, OK, window=window, dry_run=dry_run)
     try:
         log.info("%s: fetching %s", name, window)
-        table = fetch_table(provider, window)  # every page fetched and validated before anything is written
-        outcome.rows = table.num_rows
-        outcome.requests = provider.client.requests
-        scope = Scope(name, "api", window.start, window.end)
-        if dry_run:
-            result = _preview(store, table, scope)
-        else:
-            with store.transaction() as conn:
-                result = store.upsert(table, scope=scope, conn=conn)
-                # estimates imported or typed in for these days are now covered by the provider's own figures
-                coverage.cover_estimates(conn, name, window.start, window.end)
-                _record(conn, outcome, started, result)
+        with Spool() as rows:  # every page fetched and validated, on disk, before anything is written
+            rows.extend(provider.fetch(window), BATCH_ROWS)
+            outcome.rows = rows.rows
+            outcome.requests = provider.client.requests
+            scope = Scope(name, "api", window.start, window.end)
+            if dry_run:
+                result = _preview(store, rows, scope)
+            else:
+                with store.transaction() as conn:
+                    result = store.upsert(rows, scope=scope, conn=conn)
+                    # estimates imported or typed in for these days are now covered by the provider's own figures
+                    coverage.cover_estimates(conn, name, window.start, window.end)
+                    _record(conn, outcome, started, result)
         outcome.new, outcome.updated, outcome.unchanged, outcome.removed = (
             result.new, result.updated, result.unchanged, result.removed)
     except AicostError as exc:
@@ -171,19 +172,6 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
         provider.client.close()
     log.info("%s", outcome.summary())
     return outcome
-
-
-def fetch_table(provider: providers.Provider, window: Window) -> pa.Table:
-    """Every row of the window as one Arrow table of the ledger's schema, built batch by batch as the pages
-    arrive, so a year costs its compact Arrow bytes rather than a Python dict per row."""
-    batches, rows = [], []
-    for row in provider.fetch(window):
-        rows.append(row)
-        if len(rows) >= BATCH_ROWS:
-            batches.append(to_arrow(rows))
-            rows = []
-    batches.append(to_arrow(rows))
-    return pa.concat_tables(batches)
 
 
 def sync(store: Store, settings, names: Iterable[str] = (), *, since: date | None = None, until: date | None = None,
@@ -211,12 +199,12 @@ class _Rollback(Exception):
     pass
 
 
-def _preview(store: Store, table: pa.Table, scope: Scope) -> UpsertResult:
+def _preview(store: Store, rows: Spool, scope: Scope) -> UpsertResult:
     """What the upsert would do, measured by doing it in a transaction that is then rolled back."""
     result = UpsertResult()
     try:
         with store.transaction() as conn:
-            result = store.upsert(table, scope=scope, conn=conn)
+            result = store.upsert(rows, scope=scope, conn=conn)
             raise _Rollback
     except _Rollback:
         pass

@@ -10,6 +10,8 @@ import pytest
 
 from aicost import ledger, schema
 from aicost.errors import LedgerError
+from aicost import spool as spool_module
+from aicost.spool import Spool
 from aicost.store import Scope, Store
 
 pytestmark = pytest.mark.both_backends  # each test runs on DuckDB and on a real PostgreSQL
@@ -85,6 +87,34 @@ def test_empty_key_column_is_rejected_and_nothing_written(store):
     bad["bucket_start"] = None
     with pytest.raises(LedgerError, match="natural-key"):
         store.upsert([_row(3), bad])
+    assert store.count() == 1
+
+
+def test_a_spool_is_upserted_like_the_same_rows_in_memory(store, monkeypatch):
+    # rows collected on disk (a sync's window): many row groups, a key repeated across them (the last wins)
+    monkeypatch.setattr(spool_module, "GROUP_ROWS", 7)
+    rows = [_row(d, item=f"line {i}", cost=f"{d}.{i:02d}") for d in range(1, 11) for i in range(5)]
+    rows.append(_row(3, item="line 0", cost="99.99"))  # replaces the day-3 "line 0" written earlier
+    with Spool() as spooled:
+        spooled.extend(rows, batch_rows=4)
+        assert spooled.rows == 51
+        first = store.upsert(spooled, scope=Scope("openai", "api", datetime(2026, 10, 1), datetime(2026, 10, 11)))
+        again = store.upsert(spooled)
+        directory = spooled.path.parent
+        assert directory.stat().st_mode & 0o777 == 0o700
+    assert not directory.exists()  # removed with its file when the sync is done
+    assert (first.new, first.updated, first.unchanged) == (50, 0, 0)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 50)
+    expected = sum(Decimal(f"{d}.{i:02d}") for d in range(1, 11) for i in range(5)) - Decimal("3.00") + Decimal("99.99")
+    assert store.count() == 50 and _total(store) == expected
+
+
+def test_a_spool_refuses_an_empty_key_and_the_ledger_is_untouched(store):
+    store.upsert([_row(1)])
+    bad = _row(2)
+    bad["bucket_start"] = None
+    with Spool() as spooled, pytest.raises(LedgerError, match="natural-key"):
+        spooled.extend([_row(3), bad], batch_rows=10)
     assert store.count() == 1
 
 
