@@ -302,6 +302,8 @@ class Store:
     def frame(self, sql: str | sa.TextClause, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """Run a read query with bound parameters; DECIMAL columns come back as Decimal."""
         columns, rows = self._read(sql, params)
+        if not rows:  # the same empty frame (object columns), built as one block: a third of the time
+            return pd.DataFrame(np.empty((0, len(columns)), dtype=object), columns=columns)
         # the driver's plain tuples: pandas probing SQLAlchemy Row objects costs more than the query
         return pd.DataFrame(rows, columns=columns)
 

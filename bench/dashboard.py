@@ -19,7 +19,14 @@ sys.path.insert(0, str(ROOT))
 
 CACHE = Path(os.environ.get("AICOST_BENCH_DIR", "/tmp/aicost-bench"))
 TARGET_QUERY_RATIO, TARGET_MEMORY_RATIO = 1.5, 2.0
-REPEAT = 3  # best of three after a warm-up pass: the floor and aicost are measured alike
+# best of at least three runs after a warm-up pass, more for quick query sets (until about MIN_SECONDS of runs,
+# at most MAX_REPEAT): a 1 ms set timed three times is mostly noise. The floor and aicost are measured alike.
+REPEAT, MAX_REPEAT, MIN_SECONDS = 3, 200, 0.3
+
+
+def _repeats(seconds: float) -> int:
+    """How many timed runs a query set gets, from its warm-up time."""
+    return max(REPEAT, min(MAX_REPEAT, int(MIN_SECONDS / max(seconds, 1e-6))))
 
 
 def pages() -> list[str]:
@@ -90,9 +97,11 @@ def probe(url: str) -> dict:
     for page, page_seconds, errors, queries in runs:
         via, raw = [], []
         # Both sides warm (one untimed pass) and already connected: the same queries, the same buffer cache.
+        t = time.perf_counter()
         for sql, params in queries:
             Store.frame(store, sql, params)
-        for _ in range(REPEAT):
+        repeats = _repeats(time.perf_counter() - t)
+        for _ in range(repeats):
             t = time.perf_counter()
             for sql, params in queries:
                 Store.frame(store, sql, params)
@@ -103,7 +112,7 @@ def probe(url: str) -> dict:
         compiled = [_positional(store, sql, params) for sql, params in queries]
         for sql, args in compiled:
             con.execute(sql, args).fetchall()
-        for _ in range(REPEAT):
+        for _ in range(repeats):
             t = time.perf_counter()
             for sql, args in compiled:
                 con.execute(sql, args).fetchall()
@@ -157,7 +166,7 @@ def main() -> None:
             rows.append([f"{n:,}", page, r["queries"], f"{r['duckdb_s'] * 1000:.0f} ms", f"{r['aicost_s'] * 1000:.0f} ms",
                          f"{ratio:.2f}x", f"≤ {TARGET_QUERY_RATIO}x", f"{r['page_s']:.2f}s",
                          "; ".join(r["errors"])[:80] or "ok"])
-    print_table("Pages: query set through aicost vs the same SQL straight in DuckDB (best of 3), and the page's "
+    print_table("Pages: query set through aicost vs the same SQL straight in DuckDB (best of 3 to 200 runs), and the page's "
                 "AppTest run", ["rows", "page", "queries", "DuckDB", "aicost", "ratio", "target", "AppTest run",
                                 "page errors"], rows)
     small, large = results[sizes[0]]["_peak_rss_mb"], results[sizes[-1]]["_peak_rss_mb"]
