@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,19 @@ class Spool:
     """
 
     def __init__(self, directory: str | Path | None = None):
-        self._dir = Path(tempfile.mkdtemp(prefix="aicost-spool-", dir=directory))
-        self.path = self._dir / "rows.parquet"
-        self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self.path, ledger.ARROW_SCHEMA)
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        with _disk("create the sync's spool file"):
+            self._dir = Path(tempfile.mkdtemp(prefix="aicost-spool-", dir=directory))
+        self.path = self._dir / "rows.parquet"
+        try:
+            with _disk("create the sync's spool file"):
+                self._writer = pq.ParquetWriter(self.path, ledger.ARROW_SCHEMA)
+        except BaseException:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            raise
 
     def __enter__(self) -> Spool:
         return self
@@ -53,7 +61,8 @@ class Spool:
 
     def _flush(self) -> None:
         if self._pending and self._writer is not None:
-            self._writer.write_table(pa.concat_tables(self._pending))
+            with _disk("write the sync's spool file"):
+                self._writer.write_table(pa.concat_tables(self._pending))
         self._pending, self._pending_rows = [], 0
 
     def extend(self, rows: Iterable[Mapping[str, Any]], batch_rows: int) -> None:
@@ -73,8 +82,9 @@ class Spool:
         """Close the file for writing (it can then be read); returns the spool."""
         if self._writer is not None:
             self._flush()
-            self._writer.close()
-            self._writer = None
+            writer, self._writer = self._writer, None
+            with _disk("write the sync's spool file"):
+                writer.close()
         return self
 
     def batches(self, size: int = 50_000) -> Iterator[pa.Table]:
@@ -86,7 +96,23 @@ class Spool:
     def close(self) -> None:
         """Remove the file (and its directory); the spool cannot be used after."""
         self._pending = []
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        shutil.rmtree(self._dir, ignore_errors=True)
+        writer, self._writer = self._writer, None
+        try:
+            if writer is not None:
+                writer.close()
+        except OSError:
+            pass  # the file is being removed: a full disk while closing it does not matter any more
+        finally:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+
+@contextmanager
+def _disk(doing: str) -> Iterator[None]:
+    """A full or unwritable temporary directory is a ledger-side failure with a plain message (the sync of
+    that provider fails and is logged; the others go on), not a crash."""
+    try:
+        yield
+    except OSError as exc:
+        where = tempfile.gettempdir()
+        raise LedgerError(f"cannot {doing} in {where} ({exc.strerror or exc}); free space there or set TMPDIR")\
+            from None

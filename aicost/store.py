@@ -69,6 +69,17 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """Bound in place of a value when a read is compiled: which argument (and list item) a placeholder takes."""
+
+    name: str
+    index: int | None
+
+
+_VIA_SQLALCHEMY = object()  # a read statement that SQLAlchemy must execute itself
+
+
 class _Lease:
     """The connection one thread keeps between closely following operations."""
 
@@ -317,41 +328,60 @@ class Store:
         transaction there): SQLAlchemy's execution and an explicit BEGIN/COMMIT cost more than a small query."""
         clause = sa.text(sql) if isinstance(sql, str) else sql
         params = dict(params or {})
-        if self.dialect != "duckdb":
+        positional = self._positional(clause, params) if self.dialect == "duckdb" else None
+        if positional is None:
             with self.transaction() as conn:
                 result = conn.execute(clause, params)
                 columns = list(result.keys())
                 rows = result.cursor.fetchall() if result.cursor is not None else []
                 result.close()
                 return columns, rows
-        text, args = self._positional(clause, params)
+        text, args = positional
         self.ensure_schema()
         with self._connect() as conn:
             cursor = conn.connection.driver_connection.execute(text, args)
             rows = cursor.fetchall()
             return [d[0] for d in cursor.description or ()], rows
 
-    def _positional(self, clause: sa.TextClause, params: dict[str, Any]) -> tuple[str, list[Any]]:
-        """The statement in the driver's positional form and its arguments; compiled once per text and list
-        lengths (an expanding IN list becomes one placeholder per item)."""
-        shape = (clause.text, tuple(sorted((k, len(v)) for k, v in params.items() if isinstance(v, (list, tuple)))))
+    def _positional(self, clause: sa.TextClause, params: dict[str, Any]) -> tuple[str, list[Any]] | None:
+        """The statement in the driver's positional form and its arguments, compiled once per text, parameter
+        declarations and list lengths (an expanding IN list becomes one placeholder per item); None when it
+        needs SQLAlchemy's own execution (a parameter with a type, a preset value or literal rendering)."""
+        # TextClause keeps its declared parameters in _bindparams (bindparam(..., expanding=True) and the like)
+        declared = clause._bindparams
+        shape = (clause.text,
+                 tuple((k, b.expanding, b.literal_execute, b.value is not None, type(b.type)) for k, b in declared.items()),
+                 tuple(sorted((k, len(v)) for k, v in params.items() if isinstance(v, (list, tuple)))))
         compiled = self._compiled.get(shape)
         if compiled is None:
-            done = clause.bindparams(**params).compile(dialect=self.engine.dialect,
-                                                       compile_kwargs={"render_postcompile": True})
-            names = list(done.positiontup or ())
-            slots = []
-            for name in names:  # an expanded list item is named <param>_<n>, counting from 1
-                base, _, number = name.rpartition("_")
-                if name not in params and base in params and number.isdigit():
-                    slots.append((base, int(number) - 1))
-                else:
-                    slots.append((name, None))
+            compiled = self._compile(clause, params)
             if len(self._compiled) >= 1024:  # statements are few; lists of many lengths must not grow it forever
                 self._compiled.clear()
-            compiled = self._compiled[shape] = (str(done), tuple(slots))
+            self._compiled[shape] = compiled
+        if compiled is _VIA_SQLALCHEMY:
+            return None
         text, slots = compiled
         return text, [params[name] if index is None else params[name][index] for name, index in slots]
+
+    def _compile(self, clause: sa.TextClause, params: dict[str, Any]) -> tuple[str, tuple] | object:
+        """Compile with placeholders bound as the values, so each positional parameter names the argument (and
+        list item) it takes, whatever SQLAlchemy calls it."""
+        declared = clause._bindparams
+        if any(b.literal_execute or b.value is not None or not isinstance(b.type, sa.types.NullType)
+               for b in declared.values()):
+            return _VIA_SQLALCHEMY
+        slots = {k: [_Slot(k, i) for i in range(len(v))] if isinstance(v, (list, tuple)) else _Slot(k, None)
+                 for k, v in params.items() if k in declared}
+        done = clause.bindparams(**slots).compile(dialect=self.engine.dialect,
+                                                  compile_kwargs={"render_postcompile": True})
+        values = done.construct_params()  # raises, as execution would, when a parameter has no value
+        order = []
+        for name in done.positiontup or ():
+            value = values[name]
+            if not isinstance(value, _Slot):
+                return _VIA_SQLALCHEMY
+            order.append((value.name, value.index))
+        return str(done), tuple(order)
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         """Run one write statement in its own transaction; returns the affected row count."""
@@ -395,8 +425,9 @@ class Store:
         try:
             result = self._merge(conn, n, scope)
         except BaseException:
-            if self.dialect == "duckdb":  # PostgreSQL: the failed transaction takes its temp tables with it
-                self._drop_batch(conn, spooled)
+            # the failed transaction is rolled back (a DuckDB temp view and PostgreSQL temp table with it) and
+            # the held connection closed; a cleanup statement here would fail in the aborted transaction and
+            # hide the merge's own error
             raise
         self._drop_batch(conn, spooled)
         return result
@@ -471,11 +502,11 @@ class Store:
         held whole in memory), on PostgreSQL a temporary table copied in one Arrow batch at a time."""
         if self.dialect == "duckdb":
             path = str(spool.path).replace("'", "''")
-            conn.execute(sa.text(
+            conn.exec_driver_sql(  # not sa.text: a ':' in the temporary path is not a parameter
                 f"CREATE TEMP VIEW _batch_raw AS SELECT * EXCLUDE (file_row_number)"
                 f" REPLACE (TIMESTAMP '{now.isoformat(sep=' ')}' AS updated_at), file_row_number AS _ord"
                 f" FROM read_parquet('{path}', file_row_number = true)"
-            ))
+            )
             return
         self._create_batch_table(conn)
         offset = 0

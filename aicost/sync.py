@@ -250,8 +250,9 @@ def freshness(store: Store) -> pd.DataFrame:
         f" max(CASE WHEN newest = 1 THEN status END) AS last_status,"
         f" max(CASE WHEN status <> :ok AND newest_of_kind = 1 THEN error END) AS last_error"
         f" FROM (SELECT provider, status, started_at, ended_at, error,"
-        f" row_number() OVER (PARTITION BY provider ORDER BY started_at DESC) AS newest,"
-        f" row_number() OVER (PARTITION BY provider, status = :ok ORDER BY started_at DESC) AS newest_of_kind"
+        f" row_number() OVER (PARTITION BY provider ORDER BY started_at DESC, ended_at DESC, run_id DESC) AS newest,"
+        f" row_number() OVER (PARTITION BY provider, status = :ok ORDER BY started_at DESC, ended_at DESC, run_id DESC)"
+        f" AS newest_of_kind"
         f" FROM {RUNS}) r GROUP BY provider", {"ok": OK})
     data = store.frame(
         f"SELECT provider, CAST(max(bucket_start) AS DATE) AS newest_day FROM {ledger.TABLE}"

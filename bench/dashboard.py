@@ -123,6 +123,11 @@ def probe(url: str) -> dict:
     return out
 
 
+def _ms(seconds: float) -> str:
+    ms = seconds * 1000
+    return f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"
+
+
 def _vm_hwm_mb() -> float:
     """This process's own peak RSS (Linux VmHWM): ru_maxrss of a child can start at its parent's peak, and the
     parent built the ledgers."""
@@ -163,7 +168,7 @@ def main() -> None:
             if page.startswith("_"):
                 continue
             ratio = r["aicost_s"] / r["duckdb_s"] if r["duckdb_s"] else float("nan")
-            rows.append([f"{n:,}", page, r["queries"], f"{r['duckdb_s'] * 1000:.0f} ms", f"{r['aicost_s'] * 1000:.0f} ms",
+            rows.append([f"{n:,}", page, r["queries"], _ms(r["duckdb_s"]), _ms(r["aicost_s"]),
                          f"{ratio:.2f}x", f"≤ {TARGET_QUERY_RATIO}x", f"{r['page_s']:.2f}s",
                          "; ".join(r["errors"])[:80] or "ok"])
     print_table("Pages: query set through aicost vs the same SQL straight in DuckDB (best of 3 to 200 runs), and the page's "

@@ -81,6 +81,19 @@ def test_a_read_statement_reused_with_lists_of_other_lengths(store):
     assert store.scalar("SELECT cost_usd FROM usage WHERE item = :i", {"i": "none"}) is None
 
 
+def test_reads_bind_parameters_as_sqlalchemy_does(store):
+    import sqlalchemy as sa
+
+    clash = sa.text("SELECT :a IN :xs AS hit, :xs_1 AS v").bindparams(sa.bindparam("xs", expanding=True))
+    assert store.frame(clash, {"xs": [1, 2], "xs_1": 5, "a": 2}).values.tolist() == [[True, 5]]
+    assert store.frame(clash, {"xs": [3], "xs_1": 6, "a": 2}).values.tolist() == [[False, 6]]
+    assert store.scalar(sa.text("SELECT :n + 1").bindparams(n=7)) == 8  # a value set on the statement
+    assert store.scalar("SELECT 42", {"unused": 1}) == 42  # extra arguments are ignored, every time
+    assert store.scalar("SELECT 42", {"unused": 1}) == 42
+    with pytest.raises(sa.exc.SQLAlchemyError, match="day_1"):  # a parameter without a value
+        store.frame("SELECT :day AS a, :day_1 AS b", {"day": "2026-01-01"})
+
+
 def test_empty_key_column_is_rejected_and_nothing_written(store):
     store.upsert([_row(1)])
     bad = _row(2)

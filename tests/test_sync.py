@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import timedelta
 from decimal import Decimal
 
@@ -272,3 +273,27 @@ def test_a_window_fetched_in_many_batches_is_written_whole_or_not_at_all(run, st
     outcomes = run(["anthropic"], since=SINCE, until=UNTIL)
     assert outcomes["anthropic"].status == "failed"
     assert snapshot(store) == before
+
+
+def test_no_room_to_spool_a_window_fails_each_provider_plainly_and_writes_nothing(run, store, monkeypatch, tmp_path):
+    run(since=SINCE, until=UNTIL)
+    before = snapshot(store)
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("")
+    monkeypatch.setattr(tempfile, "tempdir", str(not_a_directory))  # TMPDIR pointing at a file, as a full disk would
+    outcomes = run(since=SINCE, until=UNTIL)  # returns: neither provider's failure stops the other
+    for provider in ("openai", "anthropic"):
+        assert outcomes[provider].status == "failed"
+        assert "cannot create the sync's spool file" in outcomes[provider].error
+        assert "TMPDIR" in outcomes[provider].error
+    assert snapshot(store) == before
+    assert set(sync.recent_runs(store).query("status == 'failed'")["provider"]) == {"openai", "anthropic"}
+
+
+def test_spool_files_are_gone_after_a_sync(run, monkeypatch, tmp_path):
+    spools = tmp_path / "tmp"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    outcomes = run(since=SINCE, until=UNTIL)
+    assert all(o.status == "ok" and o.rows > 0 for o in outcomes.values())
+    assert list(spools.iterdir()) == []
