@@ -48,11 +48,11 @@ class Spool:
 
     def write(self, table: pa.Table) -> None:
         """Append an Arrow table of the ledger's schema; a NULL in a natural-key column is refused."""
+        from aicost.store import check_keys  # the store imports this module
+
         if self._writer is None:
             raise LedgerError("the spool is closed")
-        empty = [k for k in ledger.KEY if table.column(k).null_count]
-        if empty:
-            raise LedgerError(f"rows with an empty natural-key column ({', '.join(empty)}); nothing was written")
+        check_keys(table)
         self._pending.append(table.cast(ledger.ARROW_SCHEMA))
         self._pending_rows += table.num_rows
         self.rows += table.num_rows
@@ -67,7 +67,7 @@ class Spool:
 
     def extend(self, rows: Iterable[Mapping[str, Any]], batch_rows: int) -> None:
         """Append row dicts, converting every batch_rows of them to Arrow as they arrive."""
-        from aicost.store import to_arrow  # the store converts row dicts; it also reads spools
+        from aicost.store import to_arrow  # the store imports this module
 
         batch: list[Mapping[str, Any]] = []
         for row in rows:

@@ -412,23 +412,16 @@ class Store:
         n = batch.num_rows if isinstance(batch, pa.Table) else batch.finish().rows
         if n == 0 and scope is None:
             return UpsertResult()
-        if isinstance(batch, pa.Table):
-            empty_keys = [k for k in ledger.KEY if batch.column(k).null_count]
-            if empty_keys:
-                raise LedgerError(f"rows with an empty natural-key column ({', '.join(empty_keys)}); nothing was written")
         now = _now()
-        spooled = isinstance(batch, Spool)
+        spooled = isinstance(batch, Spool)  # a spool's rows were checked as they were written
         if spooled:
             self._load_spool(conn, batch, now)
         else:
+            check_keys(batch)
             self._load_table(conn, _stamped(batch, now, 0))
-        try:
-            result = self._merge(conn, n, scope)
-        except BaseException:
-            # the failed transaction is rolled back (a DuckDB temp view and PostgreSQL temp table with it) and
-            # the held connection closed; a cleanup statement here would fail in the aborted transaction and
-            # hide the merge's own error
-            raise
+        # no cleanup if the merge fails: the transaction is rolled back (the temp view or table with it) and the
+        # connection closed, and a statement in the aborted transaction would only hide the merge's own error
+        result = self._merge(conn, n, scope)
         self._drop_batch(conn, spooled)
         return result
 
@@ -563,6 +556,13 @@ def _name(identifier: str) -> str:
     if not _IDENTIFIER.fullmatch(identifier):
         raise LedgerError(f"unexpected table or column name {identifier!r}")
     return identifier
+
+
+def check_keys(table: pa.Table) -> None:
+    """Refuse rows with a NULL in a natural-key column before anything is written."""
+    empty = [k for k in ledger.KEY if table.column(k).null_count]
+    if empty:
+        raise LedgerError(f"rows with an empty natural-key column ({', '.join(empty)}); nothing was written")
 
 
 def _stamped(table: pa.Table, now: datetime, offset: int) -> pa.Table:
