@@ -136,7 +136,11 @@ def _claim(store: Store, alerts: list[Alert], channel_names: list[str], now: dat
             f" WHERE channel IN ({names}) AND (status IN ('{PENDING}', '{FAILED}')"
             f"   OR (status = '{SENDING}' AND claimed_at < :stale))"
             f" RETURNING rule, threshold, period, channel, subject, body"), params)
-        return [dict(r._mapping) for r in result]
+        claimed = [dict(r._mapping) for r in result]
+    # RETURNING has no order (PostgreSQL returns rows as it finds them): deliver in the order they fell due
+    order = {(a.rule, a.threshold, a.period): i for i, a in enumerate(alerts)}
+    return sorted(claimed, key=lambda r: (order.get((r["rule"], r["threshold"], r["period"]), len(order)),
+                                          r["rule"], r["threshold"], r["period"], r["channel"]))
 
 
 def _finish(store: Store, row: dict, status: str, error: str | None) -> None:

@@ -16,7 +16,8 @@ from tests.conftest import ROOT, _clean_env
 from tests.receivers import SmtpReceiver, WebhookReceiver
 
 TODAY = date(2026, 3, 10)
-pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH:UserWarning", "ignore:Session.login_data:DeprecationWarning")
+pytestmark = [pytest.mark.both_backends,  # on a team server's PostgreSQL too
+              pytest.mark.filterwarnings("ignore:Requiring AUTH:UserWarning", "ignore:Session.login_data:DeprecationWarning")]
 
 
 @pytest.fixture

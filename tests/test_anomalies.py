@@ -5,7 +5,11 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import pytest
+
 from aicost import anomalies, demo
+
+pytestmark = pytest.mark.both_backends  # on a team server's PostgreSQL too
 
 START = date(2026, 1, 5)  # a Monday
 

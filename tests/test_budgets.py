@@ -9,6 +9,8 @@ import pytest
 
 from aicost import budgets
 
+pytestmark = pytest.mark.both_backends  # on a team server's PostgreSQL too
+
 
 def _spend(store, day: date, amount: str, provider: str = "openai", model: str = "", n: int = 0):
     store.upsert([{"provider": provider, "source": "manual", "kind": "cost", "bucket_width": "1d", "model": model,

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
+import pytest
 
 from aicost import demo, ledger, queries
+
+pytestmark = pytest.mark.both_backends  # on a team server's PostgreSQL too
 
 TODAY = date(2026, 11, 25)
 

@@ -9,8 +9,11 @@ from datetime import datetime
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 
 from aicost import export, focus, ledger, queries
+
+pytestmark = pytest.mark.both_backends  # on a team server's PostgreSQL too
 
 
 def _seed(store):

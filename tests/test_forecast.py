@@ -9,6 +9,8 @@ import pytest
 
 from aicost import demo, forecast, queries
 
+pytestmark = pytest.mark.both_backends  # on a team server's PostgreSQL too
+
 
 def _month_end(m: date) -> date:
     return (m + timedelta(days=32)).replace(day=1) - timedelta(days=1)
