@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 class WebhookReceiver:
@@ -56,21 +59,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class SmtpReceiver:
-    """aiosmtpd on 127.0.0.1 that accepts one user/password (AUTH over plain text, as a test server may)."""
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made by Debian's openssl (valid a day)."""
+    cert, key = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
 
-    def __init__(self, user: str = "alerts", password: str = "s3cret-pw"):
+
+class SmtpReceiver:
+    """aiosmtpd on 127.0.0.1 that accepts one user/password. Plain text by default (AUTH over plain text, as a
+    test server may); with a certificate, either STARTTLS required before AUTH or implicit TLS from the start."""
+
+    def __init__(self, user: str = "alerts", password: str = "s3cret-pw", *, tls: str = "none",
+                 certificate: tuple[Path, Path] | None = None):
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
 
         self.messages: list[dict] = []
         self.logins: list[str] = []
+        self.tls_sessions: list[bool] = []  # per message: whether it arrived over TLS
         receiver = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
                 receiver.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
                                           "data": envelope.content.decode("utf8", "replace")})
+                receiver.tls_sessions.append(server.transport.get_extra_info("ssl_object") is not None)
                 return "250 OK"
 
         def authenticator(server, session, envelope, mechanism, auth_data):
@@ -79,9 +95,16 @@ class SmtpReceiver:
                 receiver.logins.append(auth_data.login.decode())
             return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
+        context = None
+        if tls != "none":
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*map(str, certificate))
+        options = {"starttls": {"tls_context": context, "require_starttls": True, "auth_require_tls": True},
+                   "ssl": {"ssl_context": context, "auth_require_tls": False},
+                   "none": {"auth_require_tls": False}}[tls]
         self.port = free_port()
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticator,
-                                     auth_require_tls=False, auth_required=True,
+                                     auth_required=True, **options,
                                      auth_exclude_mechanism=["LOGIN"])  # smtplib then stops after PLAIN fails
 
     def start(self) -> SmtpReceiver:

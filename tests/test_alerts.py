@@ -13,7 +13,7 @@ import pytest
 from aicost import alerts, budgets, demo, notify
 from aicost.settings import get_settings
 from tests.conftest import ROOT, _clean_env
-from tests.receivers import SmtpReceiver, WebhookReceiver
+from tests.receivers import SmtpReceiver, WebhookReceiver, self_signed_certificate
 
 TODAY = date(2026, 3, 10)
 pytestmark = [pytest.mark.both_backends,  # on a team server's PostgreSQL too
@@ -145,6 +145,31 @@ def test_email_over_smtp_logs_in_and_the_password_never_shows(store, smtp, cli):
     for out in (result, test, wrong):
         assert "s3cret-pw" not in out.stdout + out.stderr and "wrong-pw" not in out.stdout + out.stderr
     assert "s3cret-pw" not in repr(notify.channels(get_settings(**{k[7:].lower(): v for k, v in env.items()})))
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.mark.duckdb_only  # about the SMTP connection, not the ledger
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_email_over_tls_verifies_the_server_and_sends_encrypted(store, cli, certificate, security):
+    receiver = SmtpReceiver(tls=security, certificate=certificate).start()
+    try:
+        env = {"AICOST_SMTP_HOST": "127.0.0.1", "AICOST_SMTP_PORT": str(receiver.port), "AICOST_SMTP_SECURITY": security,
+               "AICOST_SMTP_USER": "alerts", "AICOST_SMTP_PASSWORD": "s3cret-pw", "AICOST_SMTP_TO": "ops@example.com"}
+        untrusted = cli("alerts", "test", "--channel", "email", env=env)  # a certificate no CA vouches for
+        assert untrusted.returncode == 1 and "SSLCertVerificationError" in untrusted.stderr
+        assert receiver.messages == [] and receiver.logins == []
+        trusted = cli("alerts", "test", "--channel", "email", env={**env, "SSL_CERT_FILE": str(certificate[0])})
+        assert trusted.returncode == 0, trusted.stderr
+        assert receiver.logins == ["alerts"] and receiver.tls_sessions == [True]
+        assert notify.TEST_SUBJECT in receiver.messages[0]["data"]
+        for out in (untrusted, trusted):
+            assert "s3cret-pw" not in out.stdout + out.stderr
+    finally:
+        receiver.stop()
 
 
 def test_send_test_per_channel_and_no_channel_is_an_error(hook, cli, store):
