@@ -68,9 +68,13 @@ class RateLimitError(ProviderError):
 
 
 class ProviderUnavailable(ProviderError):
-    """5xx, 529, a dropped connection or a timeout."""
+    """5xx, 529, a dropped connection or a timeout; retry_after in seconds when the provider said."""
 
     retryable = True
+
+    def __init__(self, provider: str, message: str, *, status: int | None = None, retry_after: float | None = None):
+        super().__init__(provider, message, status=status)
+        self.retry_after = retry_after
 
 
 class InvalidResponse(ProviderError):
@@ -97,6 +101,6 @@ def from_status(provider: str, status: int, detail: str = "", *, retry_after: fl
     if status >= 500 and status not in _BY_STATUS:
         words = "provider unavailable"
     message = f"{words} (HTTP {status})" + (f": {detail}" if detail else "")
-    if cls is RateLimitError:
-        return RateLimitError(provider, message, status=status, retry_after=retry_after)
+    if cls in (RateLimitError, ProviderUnavailable):  # Retry-After may come with 429, 503 and 529 alike
+        return cls(provider, message, status=status, retry_after=retry_after)
     return cls(provider, message, status=status)

@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from aicost.errors import InvalidResponse, ProviderError, ProviderUnavailable, RateLimitError, from_status
+from aicost.errors import InvalidResponse, ProviderError, ProviderUnavailable, from_status
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +100,10 @@ class Client:
             except ProviderError as exc:
                 if not exc.retryable or attempt >= self.max_retries:
                     raise
-                wait = backoff(attempt, getattr(exc, "retry_after", None))
-                if isinstance(exc, RateLimitError) and exc.retry_after and exc.retry_after > MAX_RETRY_AFTER:
+                retry_after = getattr(exc, "retry_after", None)
+                if retry_after and retry_after > MAX_RETRY_AFTER:  # longer than a sync should wait: say so now
                     raise
+                wait = backoff(attempt, retry_after)
                 log.info("%s; retry %d of %d in %.1fs", exc, attempt + 1, self.max_retries, wait)
                 self._sleep(wait)
                 attempt += 1

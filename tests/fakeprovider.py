@@ -47,7 +47,7 @@ _DEC = "@@dec:"
 
 @dataclass
 class Fault:
-    """A switch: kind is 429, 500, drop, truncated, slow or 401; path '' matches every endpoint;
+    """A switch: kind is 429, 503 or 529 (each with Retry-After if given), 500, drop, truncated, slow or 401; path '' matches every endpoint;
     page N matches only the N-th page of a listing (1 = the request without a cursor); times None = forever."""
 
     kind: str
@@ -184,9 +184,11 @@ class FakeProvider:
                 time.sleep(fault.delay)
             elif fault.kind == "drop":
                 return None
-            elif fault.kind == "429":
+            elif fault.kind in ("429", "503", "529"):
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-                status, _, body = _error(provider, 429, "rate_limit_error", "Rate limited")
+                kind, words = {"429": ("rate_limit_error", "Rate limited"), "503": ("api_error", "Unavailable"),
+                               "529": ("overloaded_error", "Overloaded")}[fault.kind]
+                status, _, body = _error(provider, int(fault.kind), kind, words)
                 return status, headers, body
             elif fault.kind in ("500", "401"):
                 kind = "api_error" if fault.kind == "500" else "authentication_error"

@@ -153,11 +153,13 @@ def test_a_revised_past_day_is_picked_up_without_double_counting(run, store, fak
 
 @pytest.mark.parametrize("fault", [
     {"kind": "429", "retry_after": 7},
+    {"kind": "529", "retry_after": 7},
+    {"kind": "503", "retry_after": 7},
     {"kind": "500", "page": 2},
     {"kind": "drop"},
     {"kind": "truncated"},
     {"kind": "slow", "delay": 0.6},
-], ids=["429-retry-after", "500-on-page-2", "dropped-connection", "truncated-json", "timeout"])
+], ids=["429-retry-after", "529-retry-after", "503-retry-after", "500-on-page-2", "dropped-connection", "truncated-json", "timeout"])
 def test_every_transient_fault_is_recovered(run, store, fake, settings, sleeps, fault):
     if fault["kind"] == "slow":
         settings.request_timeout_seconds = 0.2
@@ -169,8 +171,8 @@ def test_every_transient_fault_is_recovered(run, store, fake, settings, sleeps, 
         assert outcomes[provider].requests == MINIMUM[provider] + 1
         assert billed(store, provider) == fake.billed_total(provider, SINCE, UNTIL)
     assert len(sleeps) == 2
-    if fault["kind"] == "429":
-        assert sleeps == [7.0, 7.0]  # Retry-After honoured
+    if "retry_after" in fault:
+        assert sleeps == [7.0, 7.0]  # Retry-After honoured, whichever retryable status brought it
     else:
         assert all(0 < s <= 0.5 for s in sleeps)  # first backoff, jittered
 
