@@ -14,6 +14,8 @@ from aicost.store import Store
 from tests import fakeprovider
 from tests.fakeprovider import AN_COST, AN_MESSAGES, OA_COMPLETIONS, OA_COSTS, OA_EMBEDDINGS
 
+pytestmark = pytest.mark.both_backends  # on a team server's PostgreSQL too
+
 TODAY = sync.today()
 SINCE, UNTIL = TODAY - timedelta(days=44), TODAY - timedelta(days=1)  # 44 days: two usage pages, one costs page
 MINIMUM = {"openai": 2 + 2 + 1, "anthropic": 2 + 2}  # requests for that window at the largest page sizes
@@ -48,7 +50,8 @@ def billed(store: Store, provider: str, since=SINCE, until=UNTIL) -> Decimal:
 
 
 def snapshot(store: Store):
-    frame = store.frame("SELECT * EXCLUDE (updated_at, ingested_at) FROM usage ORDER BY ALL")
+    kept = ", ".join(c for c in ledger.NAMES if c not in ("updated_at", "ingested_at"))
+    frame = store.frame(f"SELECT {kept} FROM usage ORDER BY {', '.join(ledger.KEY)}")
     return frame.astype(object).where(frame.notna(), None).to_dict("records")  # NaN != NaN
 
 
