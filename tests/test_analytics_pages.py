@@ -10,6 +10,8 @@ import pytest
 from aicost import demo, queries
 from pages import filters, ui
 
+pytestmark = pytest.mark.both_backends  # pages on a team server's PostgreSQL too
+
 PAGES = ("pages/overview.py", "pages/models.py", "pages/projects_keys.py", "pages/reconciliation.py")
 TITLES = {"pages/overview.py": "Overview", "pages/models.py": "Models", "pages/projects_keys.py": "Projects and keys",
           "pages/reconciliation.py": "Reconciliation"}

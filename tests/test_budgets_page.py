@@ -11,6 +11,8 @@ import pytest
 from aicost import budgets, demo
 from tests.receivers import WebhookReceiver
 
+pytestmark = pytest.mark.both_backends  # pages on a team server's PostgreSQL too
+
 PAGE = "pages/budgets.py"
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from aicost import ledger, manual
 
+pytestmark = pytest.mark.both_backends  # pages on a team server's PostgreSQL too
+
 PAGE = "pages/manual_entry.py"
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 TODAY = datetime.now(UTC).date()

@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+import pytest
+
 from aicost import ledger
+
+pytestmark = pytest.mark.both_backends  # pages on a team server's PostgreSQL too
 
 
 def _button(at, label):
