@@ -95,7 +95,9 @@ def copy_ledger(source: Store, target: Store, *, batch_rows: int = BATCH_ROWS) -
             for batch in source.batches(name, columns, batch_rows):
                 target.append(conn, name, batch)
                 copy.batches += 1
-            copy.target_rows = int(conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar())
+            # scalar_one reads the result to its end: a DuckDB connection refuses the next register() while a
+            # result is unfinished
+            copy.target_rows = int(conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one())
             copies.append(copy)
         ledger_copy = next(c for c in copies if c.name == ledger.TABLE)
         before, after = _sums(source, conn)

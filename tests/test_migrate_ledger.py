@@ -1,4 +1,5 @@
-"""`migrate-ledger`: a DuckDB ledger copied into PostgreSQL, every table, in batches, verified by counts and sums."""
+"""`migrate-ledger`: a DuckDB ledger copied into PostgreSQL (or another DuckDB file), every table, in batches,
+verified by counts and sums."""
 
 from __future__ import annotations
 
@@ -31,11 +32,14 @@ def _table(store: Store, name: str):
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
-def test_copy_into_postgres_is_exact_and_verified(cli, store, postgres_url):
+@pytest.mark.parametrize("to", ["postgresql", "duckdb"])
+def test_copy_is_exact_and_verified(cli, store, request, tmp_path, to):
+    # a team server's PostgreSQL, or another DuckDB file (a copy, or a move to a bigger disk)
+    url = request.getfixturevalue("postgres_url") if to == "postgresql" else f"duckdb:///{tmp_path / 'copy.duckdb'}"
     _seed(store)
-    out = cli("migrate-ledger", "--to", postgres_url, "--batch-rows", "500")
+    out = cli("migrate-ledger", "--to", url, "--batch-rows", "500")
     assert out.returncode == 0, out.stderr
-    target = Store(postgres_url)
+    target = Store(url)
     for name in store.tables():
         assert _table(target, name) == _table(store, name), name  # every value, ingested_at/updated_at included
     rows = store.count()
