@@ -15,9 +15,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
-from aicost import coverage, fields, ledger, manual
+from aicost import coverage, fields, ledger, manual, normalize
 from aicost.errors import InvalidInput
 from aicost.manual import Entry
 from aicost.settings import Settings, get_settings
@@ -36,14 +37,30 @@ TEMPLATE_EXAMPLE = (
     ("2026-01-15", "", "Local model", "llama3.1:8b", "", "300", "", "", "", "", "", "true", "office GPU box"),
 )
 
-# Columns each format needs, by canonical name (lower case, letters and digits only).
-_REQUIRED = {
-    "anthropic": ("usagedateutc", "modelversion", "usageinputtokensnocache", "usageoutputtokens"),
-    "openai": ("starttime", "endtime"),
-    "copilot": ("date", "model", "netamount"),
-    "generic": ("date", "provider"),
+# Columns each format needs, as documented (matched by canonical name); a tuple lists alternatives.
+_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
+    "anthropic": (("usage_date_utc",), ("model_version",), ("usage_input_tokens_no_cache",), ("usage_output_tokens",)),
+    "openai": (("start_time_iso", "start_time"),),  # one-day rows from the start; end_time is not needed
+    "copilot": (("date",), ("model",), ("net_amount",)),
+    "generic": (("date",), ("provider",)),
 }
 _COPILOT_LEGACY = {"timestamp", "user", "model", "requestsused"}
+_OPENAI_START = {"starttimeiso", "starttime"}
+_OPENAI_OTHER = {"endtime", "endtimeiso", "nummodelrequests", "inputtokens"}
+
+# The file's column behind each field an error may name, per format (the first one the file has); a field not
+# listed is its own column (the generic template's model, provider, note ...; the parsers' own column names).
+_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "anthropic": {"date": ("usage_date_utc",), "model": ("model_version",), "output_tokens": ("usage_output_tokens",),
+                  "project": ("workspace",)},
+    "openai": {"date": ("start_time_iso", "start_time"), "requests": ("num_model_requests",),
+               "project": ("project_id",), "cache_read_tokens": ("input_cached_tokens",)},
+    "copilot": {"cost": ("net_amount",), "project": ("organization",)},
+    "generic": {"until": ("end_date",), "cost": ("cost_usd",)},
+}
+# Columns whose cells may hold a line break; in any other a line break means a quote was left open.
+_MULTILINE = {"generic": {"note"}}
+BATCH_SHARE = Decimal("0.5")  # OpenAI bills Batch API usage at 50% of the list price
 
 
 class FileRejected(InvalidInput):
@@ -103,7 +120,7 @@ def detect(header: list[str]) -> str:
                                    "the current premium request usage report (with net_amount) instead")
     if {"date", "provider"} <= names:
         return "generic"
-    if {"starttime", "endtime"} <= names:
+    if names & _OPENAI_START and names & _OPENAI_OTHER:
         return "openai"
     raise InvalidInput("file", "header not recognised as an Anthropic, OpenAI, Copilot or aicost template CSV "
                                f"(first columns: {', '.join(header[:6])})")
@@ -112,12 +129,13 @@ def detect(header: list[str]) -> str:
 # -- one function per format: a CSV record (canonical name -> cell) to an Entry ---------------------------------
 
 
-def _int_cell(rec: dict, *names: str) -> str | None:
+def _first_cell(rec: dict, *names: str) -> tuple[str, str | None]:
+    """(column, cell) of the first of names with a non-empty cell; (first name, None) when all are empty."""
     for n in names:
         v = rec.get(n)
         if v not in (None, ""):
-            return v
-    return None
+            return n, v
+    return names[0], None
 
 
 def _count(rec: dict, name: str, field: str) -> int:
@@ -146,18 +164,26 @@ def _anthropic(rec: dict, origin: str) -> Entry:
     )
 
 
-def _openai(rec: dict, origin: str) -> Entry:
+def _openai_day(rec: dict) -> str:
+    """The UTC day a row's bucket starts: start_time_iso, else start_time (Unix seconds)."""
     day = rec.get("starttimeiso") or ""
-    if not day.strip() and (rec.get("starttime") or "").strip():
-        seconds = _count(rec, "starttime", "start_time")
-        day = datetime.fromtimestamp(seconds, UTC).date().isoformat()
+    if day.strip() or not (rec.get("starttime") or "").strip():
+        return day
+    seconds = _count(rec, "starttime", "start_time")
+    try:
+        return datetime.fromtimestamp(seconds, UTC).date().isoformat()
+    except (OverflowError, OSError, ValueError):
+        raise InvalidInput("start_time", f"{seconds} is not a Unix time in seconds") from None
+
+
+def _openai(rec: dict, origin: str) -> Entry:
+    day = _openai_day(rec)
     endpoint = re.match(r"([a-z_]+?)_usage", Path(origin).name)
     cached = _count(rec, "inputcachedtokens", "input_cached_tokens")
     total_in = rec.get("inputtokens")
     uncached = rec.get("inputuncachedtokens")
-    tier = (rec.get("servicetier") or "").strip()
-    if (rec.get("batch") or "").strip().lower() == "true":
-        tier = tier or "batch"
+    # batch folded into the tier as the API sync does ('default+batch'), so batch rows keep their own key
+    tier = normalize.openai_service_tier(rec.get("servicetier"), fields.flag(rec.get("batch"), "batch"))
     return Entry(
         provider="openai", date=day, model=rec.get("model"), input_tokens=total_in or "0",
         output_tokens=rec.get("outputtokens") or "0", requests=rec.get("nummodelrequests"),
@@ -171,12 +197,13 @@ def _openai(rec: dict, origin: str) -> Entry:
 
 def _copilot(rec: dict, origin: str) -> Entry:
     user = (rec.get("username") or rec.get("user") or "").strip()
+    quantity_column, quantity = _first_cell(rec, "quantity", "netquantity")
     return Entry(
         provider="github-copilot", date=rec.get("date"), model=rec.get("model"), cost=rec.get("netamount"),
         project=rec.get("organization"),
         extra={"item": (rec.get("sku") or "premium request").strip(), "api_key": user, "api_key_name": user,
                "project_name": (rec.get("costcentername") or "").strip() or None,
-               "quantity": fields.quantity(_int_cell(rec, "quantity", "netquantity"), "quantity"),
+               "quantity": fields.quantity(quantity, quantity_column),
                "quantity_unit": (rec.get("unittype") or "premium requests").strip()},
     )
 
@@ -200,13 +227,79 @@ _PARSERS: dict[str, Callable[[dict, str], Entry]] = {
 # -- reading, merging, writing ------------------------------------------------------------------------------------
 
 
-def _records(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+def _records(text: str) -> tuple[list[str], Iterator[tuple[int, list[str] | None, str]]]:
+    # strict: a quote followed by other text, or a quoted cell running to the end of the file, is an error
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise InvalidInput("file", f"row 1 (the header): {_quoting(exc)}") from None
     if not header or not any(h.strip() for h in header):
         raise InvalidInput("file", "is empty (no header row)")
-    # spreadsheet numbering: the header is row 1, the first data row is row 2
-    return [h.strip() for h in header], ((i + 2, cells) for i, cells in enumerate(reader))
+    return [h.strip() for h in header], _numbered(reader)
+
+
+def _numbered(reader) -> Iterator[tuple[int, list[str] | None, str]]:
+    """(row number, cells, "") per record, in spreadsheet numbering (the header is row 1); for a record whose
+    quoting is broken, (row number, None, reason), and nothing after it is read: where rows end is lost."""
+    number = 1
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield number, None, _quoting(exc)
+            return
+        yield number, cells, ""
+
+
+def _quoting(exc: csv.Error) -> str:
+    """What Python's csv module found wrong, in the user's words."""
+    words = str(exc)
+    if "unexpected end of data" in words:
+        return "a quoted cell starting in this row is never closed (a \" with no closing \" before the end of the file)"
+    if "expected after" in words:
+        return ("bad quoting: a closing \" is followed by more text in the same cell (a quote inside a quoted cell "
+                "is written \"\"; or a quote opened in this row is closed only in a later row)")
+    if "field larger than field limit" in words:
+        return f"a cell is longer than {csv.field_size_limit():,} characters (probably a quote left open)"
+    if "NUL" in words:
+        return "contains a NUL character: export it as CSV text"
+    return f"is not valid CSV: {words}"
+
+
+def _column(field: str, fmt: str, header: list[str], names: list[str]) -> str:
+    """The column of the user's file an error about field is about, spelt as in the file's header."""
+    choices = _COLUMNS[fmt].get(field, (field,))
+    for choice in choices:
+        if canon(choice) in names:
+            return header[names.index(canon(choice))]
+    return choices[0]
+
+
+def _shape_problem(cells: list[str], header: list[str], names: list[str], fmt: str) -> str | None:
+    """Why a record cannot be a row of this file: a line break where its column has none (a quote left open
+    swallowed the next line), or a cell count other than the header's."""
+    for column, name, cell in zip(header, names, cells, strict=False):
+        if ("\n" in cell or "\r" in cell) and name not in _MULTILINE.get(fmt, ()):
+            return (f"{column}: contains a line break, which this column cannot hold; "
+                    "a quote opened in this row is probably not closed where it should be")
+    if len(cells) != len(header):
+        return f"has {len(cells)} cells but the header has {len(header)}"
+    return None
+
+
+def _batch_price(row: dict) -> dict:
+    """An OpenAI Batch API row's estimate at 50% of the list price (genai-prices gives the list price; its own
+    batch prices start only on 2026-10-14, and this keeps every day priced alike)."""
+    if row.get("service_tier", "").endswith("batch") and row.get("estimate_usd") is not None:
+        row["estimate_usd"] = ledger.money(row["estimate_usd"] * BATCH_SHARE)
+        if row["cost_status"] == ledger.COST_ESTIMATED:
+            row["cost_usd"] = row["estimate_usd"]
+        row["price_source"] += " x 0.5 (Batch API)"
+    return row
 
 
 _SUMMED = ("input_tokens", "uncached_input_tokens", "cache_read_tokens", "cache_write_tokens",
@@ -258,25 +351,29 @@ def parse(data: bytes, file_name: str, *, format: str | None = None, settings: S
     if fmt not in FORMATS:
         raise InvalidInput("format", f"{fmt!r} is not one of {', '.join(FORMATS)}")
     names = [canon(h) for h in header]
-    missing = [n for n in _REQUIRED[fmt] if n not in names]
+    missing = [" or ".join(alts) for alts in _REQUIRED[fmt] if not any(canon(a) in names for a in alts)]
     if missing:
         raise InvalidInput(origin, f"missing column(s) for the {fmt} format: {', '.join(missing)}")
     rows, problems = [], []
-    for number, cells in records:
+    for number, cells, broken in records:
+        if cells is None:
+            problems.append((number, broken))
+            break
         if not any(c.strip() for c in cells):
+            continue  # blank lines (and rows of empty cells) are skipped
+        shape = _shape_problem(cells, header, names, fmt)
+        if shape:
+            problems.append((number, shape))
             continue
-        if len(cells) > len(names):
-            problems.append((number, f"has {len(cells)} cells but the header has {len(names)}"))
-            continue
-        rec = {n: c.strip() for n, c in zip(names, cells, strict=False)}
+        rec = {n: c.strip() for n, c in zip(names, cells, strict=True)}
         try:
             entry = _PARSERS[fmt](rec, origin)
             row = manual.build_row(entry, settings=settings, today=today, source="import")
         except InvalidInput as exc:
-            problems.append((number, f"{exc.field}: {exc.reason}"))
+            problems.append((number, f"{_column(exc.field, fmt, header, names)}: {exc.reason}"))
             continue
         row["origin"] = origin
-        rows.append(row)
+        rows.append(_batch_price(row) if fmt == "openai" else row)
     if problems:
         raise FileRejected(origin, problems)
     return fmt, _merge(rows)

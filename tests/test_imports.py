@@ -132,8 +132,8 @@ def test_bad_file_rejected_whole_with_row_numbers(store):
         load(store, "generic_bad.csv")
     assert [n for n, _ in info.value.problems] == [2, 3, 4, 5, 6]
     message = str(info.value)
-    for words in ("row 2: cost: must not be negative", "row 3: date:", "row 4: provider: is empty",
-                  "row 5: input_tokens:", "row 6: cost: is not a number (NaN)"):
+    for words in ("row 2: cost_usd: must not be negative", "row 3: date:", "row 4: provider: is empty",
+                  "row 5: input_tokens:", "row 6: cost_usd: is not a number (NaN)"):
         assert words in message
     assert snapshot(store) == before
 
@@ -173,6 +173,108 @@ def test_unreadable_files(store, content, words):
 def test_forced_format_must_match_columns(store):
     with pytest.raises(InvalidInput, match="missing column"):
         load(store, "generic_template.csv", format="anthropic")
+
+
+# -- malformed files: quoting, cell counts, and errors naming the file's own columns ------------------------------
+
+TEMPLATE_HEADER = ",".join(imports.TEMPLATE_COLUMNS) + "\n"
+
+
+def rejected(store, tmp_path, name, text, **kw) -> imports.FileRejected:
+    """Import text as a real file, expect it rejected whole, and check the ledger is exactly as before."""
+    before = snapshot(store)
+    f = tmp_path / name
+    f.write_bytes(text.encode())
+    with pytest.raises(imports.FileRejected) as info:
+        imports.import_file(store, f, today=TODAY, **kw)
+    assert snapshot(store) == before
+    return info.value
+
+
+def test_unterminated_quote_is_an_error_not_a_swallowed_row(store, tmp_path):
+    load(store, "generic_template.csv")
+    text = (TEMPLATE_HEADER + '2026-03-01,,Groq,,,,,,,,1,,"unterminated note\n'
+            "2026-03-02,,Groq,,,,,,,,2,,next row\n")
+    err = rejected(store, tmp_path, "open_quote.csv", text)
+    assert err.problems == [(2, err.problems[0][1])] and "never closed" in err.problems[0][1]
+
+
+def test_quote_closed_rows_later_is_an_error(store, tmp_path):
+    text = (TEMPLATE_HEADER + "2026-03-01,,Groq,,,,,,,,1,,ok\n"
+            '2026-03-02,,Groq,,,,,,,,1,,"oops\n'
+            '2026-03-03,,Groq,,,,,,,,2,,"quoted"\n')
+    err = rejected(store, tmp_path, "late_close.csv", text)
+    assert [n for n, _ in err.problems] == [3] and "bad quoting" in err.problems[0][1]
+
+
+def test_line_break_swallowed_into_a_single_line_column(store, tmp_path):
+    # strict quoting accepts this (the quote closes before a comma), but provider cannot hold a line break
+    text = TEMPLATE_HEADER + '2026-03-01,,"Groq\n2026-03-02,,Groq",,,,,,,,2,,ok\n'
+    err = rejected(store, tmp_path, "swallowed.csv", text)
+    assert err.problems == [(2, err.problems[0][1])]
+    assert err.problems[0][1].startswith("provider: contains a line break")
+    # a note may hold one: a multi-line note imports, and the next data row is numbered by record
+    f = tmp_path / "note.csv"
+    f.write_text(TEMPLATE_HEADER + '2026-03-01,,Groq,,,,,,,,1,,"line one\nline two"\n2026-03-02,,Groq,,,,,,,,2,,\n')
+    assert imports.import_file(store, f, today=TODAY).rows == 2
+
+
+def test_rows_with_too_few_or_too_many_cells_are_rejected(store, tmp_path):
+    load(store, "generic_template.csv")
+    text = (TEMPLATE_HEADER + "2026-03-01,,Groq,,,,\n"          # 7 of 13 cells
+            "\n"                                                # blank lines stay skipped
+            "2026-03-02,,Groq,,,,,,,,2,,ok\n"
+            "2026-03-03,,Groq,,,,,,,,2,,ok,extra\n")
+    err = rejected(store, tmp_path, "ragged.csv", text)
+    assert err.problems == [(2, "has 7 cells but the header has 13"), (5, "has 14 cells but the header has 13")]
+    assert "row 2: has 7 cells but the header has 13" in str(err)
+
+
+def test_errors_name_the_files_own_columns(store, tmp_path):
+    text = (TEMPLATE_HEADER + "2026-03-05,2026-03-01,Groq,,,,,,,,2,,\n"
+            "2026-03-05,,Groq,,,,,,,,-2,,\n"
+            "2026-03-05,,Groq,,,,,,,,,,\n")
+    err = rejected(store, tmp_path, "names.csv", text)
+    assert [r.split(":")[0] for _, r in err.problems] == ["end_date", "cost_usd", "cost_usd"]
+    assert "row 2: end_date: 2026-03-01 is before the start date 2026-03-05" in str(err)
+    # spelt as the file spells them
+    err = rejected(store, tmp_path, "spelt.csv", "Date,Provider,Cost USD\n2026-03-05,Groq,abc\n")
+    assert err.problems == [(2, "Cost USD: 'abc' is not a number")]
+    copilot = (FIXTURES / "premium_request_usage_report.csv").read_text().replace(",12.0,acme", ",-12,acme")
+    err = rejected(store, tmp_path, "premium_request_usage_report.csv", copilot)
+    assert err.problems == [(2, "net_amount: must not be negative")]
+    openai = "start_time,end_time,model,input_tokens,input_cached_tokens,output_tokens\n1772323200,1772409600,gpt-4o,1,5,1\n"
+    err = rejected(store, tmp_path, "completions_usage.csv", openai)
+    assert err.problems[0][1].startswith("input_tokens: is the total input")
+
+
+def test_openai_export_with_exactly_the_documented_columns(store):
+    r = load(store, "completions_usage_documented_columns.csv")
+    assert (r.format, r.rows, r.estimated) == ("openai", 2, 2)
+    got = {x["service_tier"]: x for x in rows(store)}
+    assert set(got) == {"default", "default+batch"}  # batch rows keep their own key, as the API sync writes them
+    normal = got["default"]
+    assert normal["bucket_start"] == datetime(2026, 3, 1) and normal["bucket_width"] == "1d"
+    assert (normal["project"], normal["api_key"], normal["requests"]) == ("proj_abc", "key_1", 12)
+    # 800k uncached x $2.50 + 200k cached x $1.25 + 100k out x $10, at list price
+    assert normal["cost_usd"] == Decimal("3.25") and "Batch" not in normal["price_source"]
+    # the same usage through the Batch API: 50% of list price, and price_source says so
+    batch = got["default+batch"]
+    assert batch["cost_usd"] == batch["estimate_usd"] == Decimal("1.625")
+    assert batch["price_source"].endswith("x 0.5 (Batch API)")
+    assert batch["cost_status"] == ledger.COST_ESTIMATED
+
+
+def test_openai_missing_start_column_names_real_columns(store, tmp_path):
+    f = tmp_path / "completions_usage.csv"
+    f.write_text("model,input_tokens,output_tokens,end_time\ngpt-4o,1,1,1772409600\n")
+    with pytest.raises(InvalidInput) as info:
+        imports.import_file(store, f, format="openai", today=TODAY)
+    assert str(info.value).endswith("missing column(s) for the openai format: start_time_iso or start_time")
+    f.write_text("model,start_time,input_tokens\ngpt-4o,99999999999999,1\n")
+    with pytest.raises(imports.FileRejected, match="row 2: start_time: 99999999999999 is not a Unix time"):
+        imports.import_file(store, f, today=TODAY)
+    assert store.count() == 0
 
 
 def test_imported_rows_can_be_deleted_and_edited(store):
