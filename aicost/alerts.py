@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 TABLE = "alert_log"
 PENDING, SENDING, SENT, FAILED, LOGGED = "pending", "sending", "sent", "failed", "logged"
 NO_CHANNEL = "none"  # an alert due while no channel is configured is logged, to be seen on the Budgets page
+NO_CHANNEL_HELP = ("no alert channel is configured: set AICOST_ALERT_WEBHOOK_URL (a webhook), or AICOST_SMTP_HOST"
+                   " and AICOST_SMTP_TO (e-mail); see Settings in README")
 ANOMALY_DAYS = 7  # anomalies of the last week are alerted (a later sync may fill in a day)
 CLAIM_TIMEOUT = timedelta(minutes=10)
 _CHECK_LOCK = threading.Lock()  # one check at a time per process (the scheduler thread and a page button)
@@ -50,10 +52,22 @@ class Report:
     due: int = 0
     sent: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    channels: tuple[str, ...] = ()  # the channels checked; none means due alerts were only logged
 
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    def summary(self) -> str | None:
+        """The line for a check that sent nothing and failed nothing (None when it did either)."""
+        if self.sent or self.failures:
+            return None
+        if not self.due:
+            return "nothing due"
+        alerts = f"{self.due} alert{'s' if self.due != 1 else ''} due"
+        if not self.channels:
+            return f"{alerts}, only logged (the Budgets page lists them): {NO_CHANNEL_HELP}"
+        return f"nothing to send ({alerts}, all already delivered via {', '.join(self.channels)})"
 
 
 def _usd(value: Decimal) -> str:
@@ -95,8 +109,8 @@ def check(store: Store, settings, today: date, *, channels: list | None = None, 
     """
     channels = notify.channels(settings) if channels is None else channels
     alerts = due(store, settings, today)
-    report = Report(due=len(alerts))
     by_name = {c.name: c for c in channels}
+    report = Report(due=len(alerts), channels=tuple(by_name))
     with _CHECK_LOCK:
         claimed = _claim(store, alerts, list(by_name), now or _now())
         for row in claimed:

@@ -10,6 +10,8 @@ from aicost import ledger
 from aicost.errors import InvalidInput
 
 _INT = re.compile(r"[+-]?\d+")
+# a comma in an amount only as a thousands separator: 1,234.50 and 12,345 (never 1,5 or 1,50, decimal commas)
+_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?")
 
 
 def _blank(value) -> bool:
@@ -26,7 +28,12 @@ def money(value, field: str, ceiling: Decimal) -> Decimal | None:
         return None
     if isinstance(value, float):
         raise InvalidInput(field, "must be given as text or Decimal, not a float")  # floats are not money
-    text = str(value).strip().replace(",", "").removeprefix("$").strip()
+    text = str(value).strip().removeprefix("$").strip()
+    if "," in text:
+        if not _GROUPED.fullmatch(text):
+            raise InvalidInput(field, f"{str(value).strip()!r} is not an amount: use a dot for decimals (1.50); "
+                                      "a comma may only separate thousands (1,234.50)")
+        text = text.replace(",", "")
     try:
         amount = Decimal(text)
     except InvalidOperation:

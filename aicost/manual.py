@@ -55,12 +55,29 @@ def period(start: date, until: date | None) -> tuple[str, datetime]:
 
 
 def build_row(entry: Entry, *, settings: Settings | None = None, today: date | None = None,
-              source: str = "manual") -> dict:
+              source: str = "manual", names: dict[str, str] | None = None) -> dict:
     """Validate an entry and turn it into a ledger row (without entry_id), or raise InvalidInput.
 
     A cost makes it a cost row (entered); tokens without a cost are estimated with genai-prices (or unpriced
-    for a model it does not know); self-hosted means $0 by intent.
+    for a model it does not know); self-hosted means $0 by intent. names: how the caller shows each Entry
+    field (the command line's options); errors then name the field that way.
     """
+    if not names:
+        return _build_row(entry, settings, today, source, {})
+    try:
+        return _build_row(entry, settings, today, source, names)
+    except InvalidInput as exc:
+        raise InvalidInput(names.get(exc.field, exc.field), exc.reason) from None
+
+
+def _self_hosted_cost(names: dict[str, str]) -> str:
+    if "cost" in names and "self_hosted" in names:
+        return f"a self-hosted entry costs $0 by intent; give {names['cost']} or {names['self_hosted']}, not both"
+    return "a self-hosted entry costs $0 by intent; leave the cost empty, or do not mark the entry self-hosted"
+
+
+def _build_row(entry: Entry, settings: Settings | None, today: date | None, source: str,
+               names: dict[str, str]) -> dict:
     settings = settings or get_settings()
     provider = catalog.normalize_provider(entry.provider)
     start = fields.day(entry.date, "date", today=today)
@@ -76,7 +93,7 @@ def build_row(entry: Entry, *, settings: Settings | None = None, today: date | N
     cache_read = entry.extra.get("cache_read_tokens") or 0
     cache_write = entry.extra.get("cache_write_tokens") or 0
     if self_hosted and cost not in (None, Decimal(0)):
-        raise InvalidInput("cost", "a self-hosted entry costs $0 by intent; leave cost empty or untick self-hosted")
+        raise InvalidInput("cost", _self_hosted_cost(names))
     has_tokens = input_tokens is not None or output_tokens is not None
     if cost is None and not self_hosted and not has_tokens and requests is None:
         raise InvalidInput("cost", "give a cost, token counts or requests (or mark a local model self-hosted)")
@@ -112,9 +129,11 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def add(store: Store, entry: Entry, *, settings: Settings | None = None, today: date | None = None) -> str:
-    """Validate and write one manual entry; returns its id. Nothing is written if it is invalid."""
-    row = build_row(entry, settings=settings, today=today)
+def add(store: Store, entry: Entry, *, settings: Settings | None = None, today: date | None = None,
+        names: dict[str, str] | None = None) -> str:
+    """Validate and write one manual entry; returns its id. Nothing is written if it is invalid (names: as in
+    build_row)."""
+    row = build_row(entry, settings=settings, today=today, names=names)
     row["entry_id"] = new_id()
     store.upsert([row])
     return row["entry_id"]

@@ -175,9 +175,35 @@ def test_email_over_tls_verifies_the_server_and_sends_encrypted(store, cli, cert
 def test_send_test_per_channel_and_no_channel_is_an_error(hook, cli, store):
     result = cli("alerts", "test", "--channel", "webhook", env={"AICOST_ALERT_WEBHOOK_URL": hook.url})
     assert result.returncode == 0 and hook.texts == [f"*{notify.TEST_SUBJECT}*\n{notify.TEST_BODY}"]
-    none = cli("alerts", "test")
-    assert none.returncode == 1 and none.stderr.startswith("aicost: error: --channel: no such channel")
+    none = cli("alerts", "test")  # no channel configured and no --channel given: say what to set, not --channel
+    assert none.returncode == 1 and _ours(none.stderr) == [
+        "aicost: error: no alert channel is configured: set AICOST_ALERT_WEBHOOK_URL (a webhook), or "
+        "AICOST_SMTP_HOST and AICOST_SMTP_TO (e-mail); see Settings in README"]
+    other = cli("alerts", "test", "--channel", "email", env={"AICOST_ALERT_WEBHOOK_URL": hook.url})
+    assert other.returncode == 1 and _ours(other.stderr) == [
+        "aicost: error: --channel: email is not configured (set AICOST_SMTP_HOST and AICOST_SMTP_TO); "
+        "configured: webhook"]
+    assert len(hook.texts) == 1
     assert len(_log(store)) == 0  # a test message is not an alert
+
+
+def test_check_says_due_alerts_were_only_logged_without_a_channel(cli, store, hook):
+    _budget(store)
+    _spend(store, TODAY, "85")  # 50% and 80% crossed
+    for _ in range(2):  # the second check has nothing new, and still nothing was delivered
+        out = cli("alerts", "check", "--today", TODAY.isoformat())
+        assert out.returncode == 0 and _ours(out.stderr) == []
+        assert out.stdout == ("2 alerts due, only logged (the Budgets page lists them): no alert channel is configured:"
+                              " set AICOST_ALERT_WEBHOOK_URL (a webhook), or AICOST_SMTP_HOST and AICOST_SMTP_TO"
+                              " (e-mail); see Settings in README\n")
+        assert "delivered" not in out.stdout
+    assert set(_log(store)["status"]) == {"logged"}
+    env = {"AICOST_ALERT_WEBHOOK_URL": hook.url}
+    sent = cli("alerts", "check", "--today", TODAY.isoformat(), env=env)
+    assert sent.returncode == 0 and sent.stdout.count("sent ") == 2 and len(hook.texts) == 2
+    again = cli("alerts", "check", "--today", TODAY.isoformat(), env=env)
+    assert again.returncode == 0 and again.stdout == "nothing to send (2 alerts due, all already delivered via webhook)\n"
+    assert cli("alerts", "check", "--today", "2026-01-10").stdout == "nothing due\n"
 
 
 def test_forecast_trigger_says_by_how_much(store, hook):

@@ -90,6 +90,21 @@ def test_unreadable_ledger_is_a_clear_error(cli, tmp_path):
     assert "Traceback" not in out.stderr and "cannot open the ledger" in out.stderr
 
 
+@pytest.mark.parametrize("args, line", [
+    (["--to", "notaurl"], "--to: is not a valid database URL: give e.g. duckdb:///path/to/ledger.duckdb or "
+                          "postgresql+psycopg://user@host/dbname"),
+    (["--to", "mysql://db/aicost"], "--to: unsupported database 'mysql': use duckdb:/// or postgresql+psycopg://"),
+    (["--to", "duckdb:///copy.duckdb", "--from", "not a url:s3cret-pw"], "--from: is not a valid database URL"),
+])
+def test_migrate_ledger_bad_url_names_the_option(cli, store, args, line):
+    _seed(store)
+    out = cli("migrate-ledger", *args)
+    assert out.returncode == 1 and out.stdout == ""
+    assert out.stderr.startswith(f"aicost: error: {line}") and len(out.stderr.splitlines()) == 1
+    assert "AICOST_DATABASE_URL" not in out.stderr and "s3cret-pw" not in out.stderr
+    assert store.count() == 3
+
+
 def test_export_csv_neutralises_formulas_and_keeps_numbers(cli, store):
     _seed(store)
     out = cli("export", "--format", "csv")

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import catalog, ledger, manual, queries
+from aicost import catalog, fields, ledger, manual, queries
 from aicost.errors import InvalidInput
 from aicost.manual import Entry
 from aicost.settings import get_settings
@@ -92,6 +92,7 @@ def test_local_model_self_hosted_is_zero_by_intent(store):
     ({"requests": "-1", "cost": "1"}, "requests", "negative"),
     ({}, "cost", "give a cost"),
     ({"provider": "local", "cost": "3", "self_hosted": True}, "cost", "self-hosted"),
+    ({"cost": "1,5"}, "cost", "use a dot for decimals"),  # a decimal comma is never read as thousands
 ])
 def test_invalid_input_is_rejected_and_nothing_written(store, kw, field, words):
     add(store, cost="1")
@@ -163,3 +164,40 @@ def test_uneven_period_adds_up_exactly(store):
     days = queries.totals_by(store, queries.Filters(date(2026, 3, 1), date(2026, 3, 3)), "day")
     assert sum(days["cost_usd"]) == Decimal(10)
     assert max(days["cost_usd"]) - min(days["cost_usd"]) <= Decimal("0.000000001")
+
+
+CEILING = Decimal(10_000_000)
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("1,234.50", Decimal("1234.5")), ("12,345", Decimal(12345)), ("$1,234", Decimal(1234)),
+    ("1,234,567.25", Decimal("1234567.25")), (" 999,999.99 ", Decimal("999999.99")), ("1,000.", Decimal(1000)),
+    ("1.5", Decimal("1.5")), ("1234.50", Decimal("1234.5")),
+])
+def test_money_takes_commas_only_as_thousands_separators(text, amount):
+    assert fields.money(text, "cost", CEILING) == amount
+
+
+@pytest.mark.parametrize("text", ["1,5", "1,50", "12,34,5", "0,500", "1,2345", "1,234,5", "1,234.5,0", ",5", "1,",
+                                  "$1,5", "01,234", "1,234,56"])
+def test_money_rejects_other_commas_naming_the_field(text):
+    with pytest.raises(InvalidInput) as info:
+        fields.money(text, "amount", CEILING)
+    assert info.value.field == "amount" and repr(text) in info.value.reason
+    assert "use a dot for decimals" in info.value.reason
+    assert str(info.value).startswith("amount: ")
+
+
+def test_self_hosted_with_a_cost_is_worded_for_any_caller(store):
+    entry = Entry("local", "2026-03-01", cost="5", self_hosted=True)
+    with pytest.raises(InvalidInput) as info:
+        manual.add(store, entry, today=TODAY)
+    assert info.value.field == "cost" and "untick" not in info.value.reason and "--" not in info.value.reason
+    assert "leave the cost empty, or do not mark the entry self-hosted" in info.value.reason
+    with pytest.raises(InvalidInput) as info:  # a caller naming its own fields (the command line's options)
+        manual.add(store, entry, today=TODAY, names={"cost": "--cost", "self_hosted": "--self-hosted"})
+    assert str(info.value) == "--cost: a self-hosted entry costs $0 by intent; give --cost or --self-hosted, not both"
+    with pytest.raises(InvalidInput) as info:  # fields the caller did not name keep their own name
+        manual.add(store, Entry("groq", "2026-03-01", requests="x"), today=TODAY, names={"cost": "--cost"})
+    assert info.value.field == "requests"
+    assert store.count() == 0

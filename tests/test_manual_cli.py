@@ -1,6 +1,7 @@
 """`python -m aicost add | import | entries` as real processes: one-line errors, non-zero exit, ledger untouched."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -36,17 +37,23 @@ def test_add_then_list_and_delete(cli, store):
 
 
 @pytest.mark.parametrize("args, line", [
-    (["--provider", "groq", "--date", "2026-03-01", "--cost", "-5"], "cost: must not be negative"),
-    (["--provider", "groq", "--date", "2026-03-01", "--cost", "NaN"], "cost: is not a number (NaN)"),
-    (["--provider", "groq", "--date", "2026-03-01", "--cost", "inf"], "cost: must be finite"),
-    (["--provider", "groq", "--date", "2026-03-01", "--cost", "1000001"], "cost: 1000001 is over the ceiling"),
-    (["--provider", "groq", "--date", "2026-3-1x", "--cost", "5"], "date: '2026-3-1x' is not a date"),
+    (["--provider", "groq", "--date", "2026-03-01", "--cost", "-5"], "--cost: must not be negative"),
+    (["--provider", "groq", "--date", "2026-03-01", "--cost", "NaN"], "--cost: is not a number (NaN)"),
+    (["--provider", "groq", "--date", "2026-03-01", "--cost", "inf"], "--cost: must be finite"),
+    (["--provider", "groq", "--date", "2026-03-01", "--cost", "1000001"], "--cost: 1000001 is over the ceiling"),
+    (["--provider", "groq", "--date", "2026-03-01", "--cost", "1,5"],
+     "--cost: '1,5' is not an amount: use a dot for decimals"),  # not $15
+    (["--provider", "groq", "--date", "2026-03-01", "--cost", "1,50"], "--cost: '1,50' is not an amount"),
+    (["--provider", "groq", "--date", "2026-03-01", "--cost", "12,34,5"], "--cost: '12,34,5' is not an amount"),
+    (["--provider", "local", "--date", "2026-03-01", "--self-hosted", "--cost", "5"],
+     "--cost: a self-hosted entry costs $0 by intent; give --cost or --self-hosted, not both"),
+    (["--provider", "groq", "--date", "2026-3-1x", "--cost", "5"], "--date: '2026-3-1x' is not a date"),
     (["--provider", "groq", "--date", TOMORROW, "--cost", "5"], "is in the future (UTC)"),
-    (["--provider", "groq", "--date", "2026-03-10", "--until", "2026-03-01", "--cost", "5"], "until: 2026-03-01 is before"),
-    (["--provider", "  ", "--date", "2026-03-01", "--cost", "5"], "provider: is empty"),
-    (["--provider", "groq", "--date", "2026-03-01", "--input-tokens", "1.5"], "input_tokens: '1.5' is not a whole number"),
-    (["--provider", "groq", "--date", "2026-03-01", "--output-tokens", "-2"], "output_tokens: must not be negative"),
-    (["--provider", "groq", "--date", "2026-03-01", "--cost", "1", "--requests", "x"], "requests: 'x' is not a whole"),
+    (["--provider", "groq", "--date", "2026-03-10", "--until", "2026-03-01", "--cost", "5"], "--until: 2026-03-01 is before"),
+    (["--provider", "  ", "--date", "2026-03-01", "--cost", "5"], "--provider: is empty"),
+    (["--provider", "groq", "--date", "2026-03-01", "--input-tokens", "1.5"], "--input-tokens: '1.5' is not a whole number"),
+    (["--provider", "groq", "--date", "2026-03-01", "--output-tokens", "-2"], "--output-tokens: must not be negative"),
+    (["--provider", "groq", "--date", "2026-03-01", "--cost", "1", "--requests", "x"], "--requests: 'x' is not a whole"),
 ])
 def test_add_rejects_with_one_line_and_writes_nothing(cli, store, args, line):
     manual.add(store, manual.Entry("groq", "2026-03-01", cost="1"))
@@ -55,7 +62,26 @@ def test_add_rejects_with_one_line_and_writes_nothing(cli, store, args, line):
     assert r.returncode == 1
     assert r.stderr.count("\n") == 1 and r.stderr.startswith("aicost: error: ") and line in r.stderr
     assert "Traceback" not in r.stderr and r.stdout == ""
+    assert "untick" not in r.stderr  # the page's words, not the command line's
     assert snapshot(store) == before
+
+
+@pytest.mark.parametrize("cost, amount", [("1,234.50", "1234.5"), ("12,345", "12345"), ("$1,000", "1000")])
+def test_add_takes_a_comma_as_thousands_separator(cli, store, cost, amount):
+    r = cli("add", "--provider", "perplexity", "--date", "2026-03-01", "--cost", cost)
+    assert r.returncode == 0, r.stderr
+    assert store.scalar(f"SELECT cost_usd FROM {ledger.TABLE}") == Decimal(amount)
+
+
+def test_entries_list_limit(cli, store):
+    for day in range(1, 4):
+        manual.add(store, manual.Entry("groq", f"2026-03-0{day}", cost="1"))
+    r = cli("entries", "list", "--limit", "2")
+    assert r.returncode == 0 and [line.split("\t")[3] for line in r.stdout.splitlines()[1:]] == [
+        "2026-03-03", "2026-03-02"]
+    for bad in ("0", "-5", "x"):
+        r = cli("entries", "list", "--limit", bad)
+        assert r.returncode == 2 and r.stderr == f"aicost: error: argument --limit: {bad!r} is not a whole number of 1 or more\n"
 
 
 def test_import_each_format_and_reimport(cli, store):
@@ -74,7 +100,7 @@ def test_bad_file_rejected_with_row_numbers(cli, store):
     before = snapshot(store)
     r = cli("import", str(FIXTURES / "generic_bad.csv"))
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
-    assert "generic_bad.csv: rejected, nothing imported: 5 bad row(s): row 2: cost: must not be negative" in r.stderr
+    assert "generic_bad.csv: rejected, nothing imported: 5 bad row(s): row 2: cost_usd: must not be negative" in r.stderr
     assert snapshot(store) == before
 
 
@@ -102,3 +128,17 @@ def test_import_over_api_days_notes_covered_rows_on_stderr(cli, store):
     r = cli("import", str(FIXTURES / "anthropic_usage_2026-03.csv"))
     assert r.returncode == 0 and "3 new" in r.stdout
     assert r.stderr.startswith("aicost: warning: ") and "not counted as spend" in r.stderr
+
+
+def test_import_takes_thousands_commas_and_rejects_decimal_commas(cli, store, tmp_path):
+    good = tmp_path / "invoices.csv"
+    good.write_text('date,provider,cost_usd\n2026-03-01,perplexity,"1,234.50"\n')
+    r = cli("import", str(good))
+    assert r.returncode == 0, r.stderr
+    assert store.scalar(f"SELECT cost_usd FROM {ledger.TABLE}") == Decimal("1234.5")
+    before = snapshot(store)
+    bad = tmp_path / "european.csv"
+    bad.write_text('date,provider,cost_usd\n2026-03-02,perplexity,"1,5"\n')
+    r = cli("import", str(bad))
+    assert r.returncode == 1 and "row 2: cost_usd: '1,5' is not an amount: use a dot for decimals" in r.stderr
+    assert snapshot(store) == before

@@ -91,6 +91,13 @@ def test_other_provider_and_local_self_hosted(app_test, store):
     assert set(manual.list_entries(store)["provider"]) == {"mistral", "local"}
 
 
+def test_cost_with_thousands_separator(app_test, store):
+    at = fill(app_test(PAGE).run(), provider="Perplexity", date=date(2026, 3, 1), cost="1,234.50")
+    submit(at)
+    assert "Saved: Perplexity, $1,234.50 (user-entered)" in at.success[0].value
+    assert manual.list_entries(store)["cost_usd"].tolist() == [Decimal("1234.5")]
+
+
 def test_period_entry(app_test, store):
     at = fill(app_test(PAGE).run(), provider="Perplexity", period=True)
     fill(at, date=date(2026, 1, 1), until=date(2026, 1, 30), cost="30")
@@ -105,6 +112,10 @@ def test_period_entry(app_test, store):
     ({"cost": "Infinity"}, "cost: must be finite"),
     ({"cost": "2000000"}, "cost: 2000000 is over the ceiling"),
     ({"cost": "abc"}, "cost: 'abc' is not a number"),
+    ({"cost": "1,5"}, "cost: '1,5' is not an amount: use a dot for decimals"),  # not $15
+    ({"cost": "12,34,5"}, "cost: '12,34,5' is not an amount: use a dot for decimals"),
+    ({"provider": "Local model", "cost": "5", "self_hosted": True},
+     "cost: a self-hosted entry costs $0 by intent; leave the cost empty, or do not mark the entry self-hosted"),
     ({"date": TODAY + timedelta(days=1), "cost": "5"}, "is in the future (UTC)"),
     ({"period": True, "date": date(2026, 3, 10), "until": date(2026, 3, 1), "cost": "5"}, "until: 2026-03-01 is before"),
     ({"provider": "Other…", "other": "   ", "cost": "5"}, "provider: is empty"),
@@ -119,6 +130,7 @@ def test_every_rule_rejected_on_the_page_and_nothing_written(app_test, store, va
     at = fill(app_test(PAGE).run(), **values)
     submit(at)
     assert len(at.error) == 1 and words in at.error[0].value and at.error[0].value.startswith("Not saved.")
+    assert "--" not in at.error[0].value  # no command-line options on the page
     assert not at.success
     assert snapshot(store) == before
 

@@ -13,9 +13,15 @@ NAME = "add"
 HELP = "add a manual entry: a day's or a period's cost or tokens (Groq, Perplexity, Copilot, local models ...)"
 
 
+# errors name the option the user typed, not the shared field name (and suggest options, not the page's widgets)
+OPTIONS = {"provider": "--provider", "date": "--date", "until": "--until", "model": "--model", "cost": "--cost",
+           "input_tokens": "--input-tokens", "output_tokens": "--output-tokens", "requests": "--requests",
+           "note": "--note", "self_hosted": "--self-hosted"}
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     # dates and numbers are taken as text and validated by aicost.manual, so the command line and the page
-    # reject the same values with the same words
+    # reject the same values for the same reasons (errors here name the option: OPTIONS)
     p.add_argument("--provider", required=True, help="groq, perplexity, github-copilot, local, or any name")
     p.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="UTC day (first day of a period)")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="last UTC day of a period, inclusive (e.g. an invoice)")
@@ -33,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
                   input_tokens=args.input_tokens, output_tokens=args.output_tokens, requests=args.requests,
                   note=args.note, self_hosted=args.self_hosted)
     store = open_store()
-    entry_id = manual.add(store, entry)
+    entry_id = manual.add(store, entry, names=OPTIONS)
     row = manual.get(store, entry_id)
     cost = "unpriced" if row["cost_usd"] is None else f"${row['cost_usd']:,.4f} {manual.label(row['source'], row['cost_status'])}"
     print(f"added {entry_id}: {catalog.display_name(row['provider'])} {args.date}"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from aicost import alerts, notify
 from aicost.cli import utc_day
-from aicost.errors import DeliveryError, InvalidInput
+from aicost.errors import AicostError, DeliveryError, InvalidInput
 from aicost.settings import get_settings
 from aicost.store import open_store
 
@@ -35,16 +35,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"sent {line}")
     for line in report.failures:
         print(f"aicost: error: {line}", file=sys.stderr)
-    if not report.sent and not report.failures:
-        print(f"nothing to send ({report.due} alert{'s' if report.due != 1 else ''} due, all already delivered)"
-              if report.due else "nothing due")
+    if report.summary():
+        print(report.summary())
     return 0 if report.ok else 1
 
 
 def _test(settings, only: str | None) -> int:
-    channels = [c for c in notify.channels(settings) if only in (None, c.name)]
+    configured = notify.channels(settings)
+    if not configured:
+        raise AicostError(alerts.NO_CHANNEL_HELP)
+    channels = [c for c in configured if only in (None, c.name)]
     if not channels:
-        raise InvalidInput("--channel", "no such channel is configured: set AICOST_ALERT_WEBHOOK_URL or AICOST_SMTP_HOST")
+        setting = "AICOST_ALERT_WEBHOOK_URL" if only == notify.WEBHOOK else "AICOST_SMTP_HOST and AICOST_SMTP_TO"
+        raise InvalidInput("--channel", f"{only} is not configured (set {setting}); configured: "
+                                        f"{', '.join(c.name for c in configured)}")
     failed = 0
     for channel in channels:
         try:

@@ -15,12 +15,23 @@ _COLUMNS = ("entry_id", "source", "provider", "start_day", "end_day", "model", "
             "output_tokens", "cost_usd", "label", "note")
 
 
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return number
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
     sub.required = True
     ls = sub.add_parser("list", help="manual and imported rows, newest first")
     ls.add_argument("--source", choices=manual.EDITABLE_SOURCES, help="only manual or only imported rows")
-    ls.add_argument("--limit", type=int, default=100)
+    ls.add_argument("--limit", type=_positive, default=100, metavar="N",
+                    help="at most N rows, newest first (default: 100)")
     rm = sub.add_parser("delete", help="delete one manual or imported row")
     rm.add_argument("id", metavar="ID")
 
