@@ -35,6 +35,8 @@ def money(value, field: str, ceiling: Decimal) -> Decimal | None:
                                       "a comma may only separate thousands (1,234.50)")
         text = text.replace(",", "")
     try:
+        if "_" in text or " " in text:  # Decimal() would read 1_5 as 15
+            raise InvalidOperation
         amount = Decimal(text)
     except InvalidOperation:
         raise InvalidInput(field, f"{str(value).strip()!r} is not a number") from None

@@ -188,6 +188,13 @@ def test_money_rejects_other_commas_naming_the_field(text):
     assert str(info.value).startswith("amount: ")
 
 
+@pytest.mark.parametrize("text", ["1_5", "1 5", "1_000.00"])
+def test_money_rejects_underscores_and_inner_spaces(text):
+    # Python's Decimal() reads "1_5" as 15; an amount a person typed never means that
+    with pytest.raises(InvalidInput, match="is not a number"):
+        fields.money(text, "cost", CEILING)
+
+
 def test_self_hosted_with_a_cost_is_worded_for_any_caller(store):
     entry = Entry("local", "2026-03-01", cost="5", self_hosted=True)
     with pytest.raises(InvalidInput) as info:
