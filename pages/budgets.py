@@ -126,7 +126,11 @@ if st.button("Check alerts now"):
     except AicostError as exc:
         st.error(str(exc))
     else:
-        st.success(f"{report.due} alert(s) due; {len(report.sent)} sent now.")
+        quiet = report.summary()  # nothing sent or failed: due but only logged, already delivered, or none due
+        if quiet:
+            st.info(quiet[0].upper() + quiet[1:] + ("" if quiet.endswith(".") else "."))
+        elif report.sent:
+            st.success(f"{report.due} alert(s) due; sent now: " + "; ".join(report.sent) + ".")
         for line in report.failures:
             st.error(line)
 

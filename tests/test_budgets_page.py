@@ -4,7 +4,8 @@ delete; a channel's test button against a real webhook receiver; anomalies liste
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -85,6 +86,29 @@ def test_send_test_button_reaches_the_webhook(app_test, store, monkeypatch):
         assert "secret-token" not in str([m.value for m in at.markdown])
         _button(at, "Send test").click().run()
         assert not at.exception and at.success[0].value == "Test message sent via webhook."
+        assert len(hook.texts) == 1
+    finally:
+        hook.stop()
+
+
+def test_check_alerts_now_says_what_happened(app_test, store, monkeypatch):
+    today = datetime.now(UTC).date()  # the page checks today's UTC period
+    budgets.create(store, budgets.validate("Team", "day", "total", "", "100", "50", False))
+    store.upsert([{"provider": "openai", "source": "manual", "kind": "cost", "bucket_width": "1d", "entry_id": "spent",
+                   "bucket_start": datetime.combine(today, datetime.min.time()), "cost_usd": Decimal("60"),
+                   "cost_status": "entered"}])
+    at = app_test(PAGE).run()
+    _button(at, "Check alerts now").click().run()  # no channel: the alert is logged, not "sent"
+    assert not at.exception and not at.success
+    assert at.info[-1].value.startswith("1 alert due, only logged") and "AICOST_ALERT_WEBHOOK_URL" in at.info[-1].value
+    hook = WebhookReceiver().start()
+    try:
+        monkeypatch.setenv("AICOST_ALERT_WEBHOOK_URL", hook.url)
+        at = app_test(PAGE).run()
+        _button(at, "Check alerts now").click().run()
+        assert at.success[-1].value == """1 alert(s) due; sent now: "Budget 'Team': 50% reached" via webhook."""
+        _button(at, "Check alerts now").click().run()
+        assert at.info[-1].value == "Nothing to send (1 alert due, all already delivered via webhook)."
         assert len(hook.texts) == 1
     finally:
         hook.stop()
