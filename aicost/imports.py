@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from aicost import coverage, fields, ledger, manual, normalize
+from aicost import coverage, fields, ledger, manual, normalize, pricing
 from aicost.errors import InvalidInput
 from aicost.manual import Entry
 from aicost.settings import Settings, get_settings
@@ -60,7 +60,6 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 # Columns whose cells may hold a line break; in any other a line break means a quote was left open.
 _MULTILINE = {"generic": {"note"}}
-BATCH_SHARE = Decimal("0.5")  # OpenAI bills Batch API usage at 50% of the list price
 
 
 class FileRejected(InvalidInput):
@@ -292,13 +291,11 @@ def _shape_problem(cells: list[str], header: list[str], names: list[str], fmt: s
 
 
 def _batch_price(row: dict) -> dict:
-    """An OpenAI Batch API row's estimate at 50% of the list price (genai-prices gives the list price; its own
-    batch prices start only on 2026-10-14, and this keeps every day priced alike)."""
+    """An OpenAI Batch API row estimated at the batch price (pricing.batch_price), as the API sync does."""
     if row.get("service_tier", "").endswith("batch") and row.get("estimate_usd") is not None:
-        row["estimate_usd"] = ledger.money(row["estimate_usd"] * BATCH_SHARE)
+        row["estimate_usd"], row["price_source"] = pricing.batch_price(row["estimate_usd"], row["price_source"])
         if row["cost_status"] == ledger.COST_ESTIMATED:
             row["cost_usd"] = row["estimate_usd"]
-        row["price_source"] += " x 0.5 (Batch API)"
     return row
 
 

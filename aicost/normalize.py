@@ -60,8 +60,10 @@ def _results(bucket: dict, where: str, provider: str) -> list:
     return results
 
 
-def _estimate(provider: str, model: str, when: datetime, **tokens) -> tuple[Decimal | None, str, str | None]:
-    """(estimate in dollars or None, 'estimated' | 'unpriced', price source) from aicost.pricing."""
+def _estimate(provider: str, model: str, when: datetime, *, batch: bool = False,
+              **tokens) -> tuple[Decimal | None, str, str | None]:
+    """(estimate in dollars or None, 'estimated' | 'unpriced', price source) from aicost.pricing; batch: OpenAI
+    Batch API usage, estimated at its discount."""
     from aicost import pricing  # late: pricing loads its price data on first use
 
     try:
@@ -69,7 +71,10 @@ def _estimate(provider: str, model: str, when: datetime, **tokens) -> tuple[Deci
     except InvalidInput as exc:  # e.g. cache reads larger than the input they are part of
         raise InvalidResponse(provider, f"inconsistent token counts for {model or 'a model'}: {exc}") from None
     cost = ledger.money(est.cost_usd) if est.cost_usd is not None else None
-    return cost, est.status, est.price_source
+    source = est.price_source
+    if batch:
+        cost, source = pricing.batch_price(cost, source)
+    return cost, est.status, source
 
 
 # -- OpenAI ---------------------------------------------------------------------------------------------------
@@ -111,7 +116,7 @@ def _openai_usage(result: dict, where: str, when: datetime, item: str) -> dict:
     model = _text(result.get("model"))
     estimate, status, source = _estimate(
         "openai", model, when, input_tokens=inp, output_tokens=out, cache_read_tokens=cached,
-        cache_write_tokens=write or 0,
+        cache_write_tokens=write or 0, batch=result.get("batch") is True,
     )
     return {
         "kind": ledger.KIND_USAGE, "item": item, "model": model,

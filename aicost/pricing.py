@@ -32,6 +32,19 @@ _GENAI_PROVIDER: dict[str, str | None] = {
 }
 
 
+# OpenAI bills Batch API usage at half the list price. genai-prices' data prices batch for few models and only
+# from 2026-10-14, so the discount is applied here, alike for every day and model.
+BATCH_SHARE = Decimal("0.5")
+BATCH_NOTE = " x 0.5 (Batch API)"
+
+
+def batch_price(cost_usd: Decimal | None, price_source: str) -> tuple[Decimal | None, str]:
+    """An estimate of OpenAI Batch API usage and its source, from the list-price estimate."""
+    if cost_usd is None:
+        return None, price_source
+    return ledger.money(cost_usd * BATCH_SHARE), price_source + BATCH_NOTE
+
+
 @dataclass(frozen=True)
 class Estimate:
     """A token-based cost: cost_usd is None when unpriced; status is ledger.COST_ESTIMATED or COST_UNPRICED."""

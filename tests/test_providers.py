@@ -84,6 +84,15 @@ def test_openai_usage_folds_batch_into_the_tier():
     assert normalize.openai_service_tier(None, True) == "batch" and normalize.openai_service_tier("flex", None) == "flex"
 
 
+def test_openai_batch_usage_is_estimated_at_half_the_list_price():
+    [batch] = normalize.openai_bucket("completions", OPENAI_USAGE_BUCKET)
+    plain_bucket = json.loads(json.dumps(OPENAI_USAGE_BUCKET))
+    plain_bucket["results"][0]["batch"] = False
+    [plain] = normalize.openai_bucket("completions", plain_bucket)
+    assert plain["estimate_usd"] > 0 and batch["estimate_usd"] == ledger.money(plain["estimate_usd"] / 2)
+    assert batch["price_source"] == plain["price_source"] + " x 0.5 (Batch API)"
+
+
 @pytest.mark.parametrize("drop, field", [("amount", "amount"), ("currency", "currency")])
 def test_missing_fields_are_named(drop, field):
     bucket = json.loads(json.dumps(ANTHROPIC_COST_BUCKET))
