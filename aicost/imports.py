@@ -290,15 +290,6 @@ def _shape_problem(cells: list[str], header: list[str], names: list[str], fmt: s
     return None
 
 
-def _batch_price(row: dict) -> dict:
-    """An OpenAI Batch API row estimated at the batch price (pricing.batch_price), as the API sync does."""
-    if row.get("service_tier", "").endswith("batch") and row.get("estimate_usd") is not None:
-        row["estimate_usd"], row["price_source"] = pricing.batch_price(row["estimate_usd"], row["price_source"])
-        if row["cost_status"] == ledger.COST_ESTIMATED:
-            row["cost_usd"] = row["estimate_usd"]
-    return row
-
-
 _SUMMED = ("input_tokens", "uncached_input_tokens", "cache_read_tokens", "cache_write_tokens",
            "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens", "requests", "web_search_requests")
 _MERGE_KEY = tuple(k for k in ledger.KEY if k != "entry_id")
@@ -370,7 +361,7 @@ def parse(data: bytes, file_name: str, *, format: str | None = None, settings: S
             problems.append((number, f"{_column(exc.field, fmt, header, names)}: {exc.reason}"))
             continue
         row["origin"] = origin
-        rows.append(_batch_price(row) if fmt == "openai" else row)
+        rows.append(manual.price_batch(row))
     if problems:
         raise FileRejected(origin, problems)
     return fmt, _merge(rows)

@@ -125,6 +125,17 @@ def _build_row(entry: Entry, settings: Settings | None, today: date | None, sour
     return row
 
 
+def price_batch(row: dict) -> dict:
+    """A row of OpenAI Batch API usage (tier '...batch') estimated at the batch price, as the API sync does;
+    other rows as they are."""
+    if row.get("service_tier", "").endswith("batch") and row.get("estimate_usd") is not None \
+            and pricing.BATCH_NOTE not in (row.get("price_source") or ""):
+        row["estimate_usd"], row["price_source"] = pricing.batch_price(row["estimate_usd"], row["price_source"])
+        if row["cost_status"] == ledger.COST_ESTIMATED:
+            row["cost_usd"] = row["estimate_usd"]
+    return row
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -171,6 +182,7 @@ def edit(store: Store, entry_id: str, entry: Entry, *, settings: Settings | None
         for keep in ("item", "api_key", "service_tier", "context_window", "api_key_name", "project_name",
                      "quantity", "quantity_unit"):
             row.setdefault(keep, _value(old[keep]))
+        price_batch(row)  # the kept tier may be a batch tier: priced as on import
     with store.transaction() as conn:  # one transaction: the old row goes only if the new one is written
         conn.execute(sa.text(f"DELETE FROM {ledger.TABLE} WHERE entry_id = :id AND source = :s"),
                      {"id": old["entry_id"], "s": old["source"]})

@@ -263,6 +263,13 @@ def test_openai_export_with_exactly_the_documented_columns(store):
     assert batch["cost_usd"] == batch["estimate_usd"] == Decimal("1.625")
     assert batch["price_source"].endswith("x 0.5 (Batch API)")
     assert batch["cost_status"] == ledger.COST_ESTIMATED
+    # editing the imported batch row (a note) keeps its batch price
+    manual.edit(store, batch["entry_id"], manual.Entry("openai", "2026-03-01", model=batch["model"], note="checked",
+                                                       input_tokens=batch["input_tokens"],
+                                                       output_tokens=batch["output_tokens"]))
+    edited = {x["service_tier"]: x for x in rows(store)}["default+batch"]
+    assert edited["note"] == "checked" and edited["cost_usd"] == Decimal("1.625")
+    assert edited["price_source"].count("Batch API") == 1
 
 
 def test_openai_missing_start_column_names_real_columns(store, tmp_path):
