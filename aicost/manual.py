@@ -62,12 +62,13 @@ def build_row(entry: Entry, *, settings: Settings | None = None, today: date | N
     for a model it does not know); self-hosted means $0 by intent. names: how the caller shows each Entry
     field (the command line's options); errors then name the field that way.
     """
-    if not names:
-        return _build_row(entry, settings, today, source, {})
+    names = names or {}
     try:
         return _build_row(entry, settings, today, source, names)
     except InvalidInput as exc:
-        raise InvalidInput(names.get(exc.field, exc.field), exc.reason) from None
+        if exc.field not in names:
+            raise
+        raise InvalidInput(names[exc.field], exc.reason) from None
 
 
 def _self_hosted_cost(names: dict[str, str]) -> str:

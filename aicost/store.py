@@ -143,14 +143,18 @@ class Store:
     """
 
     def __init__(self, url: str, *, lock_timeout: float = 30.0, sleep: Callable[[float], None] = time.sleep,
-                 hold_seconds: float = HOLD_SECONDS):
+                 hold_seconds: float = HOLD_SECONDS, given_as: str = "AICOST_DATABASE_URL"):
+        """given_as: where the URL came from (a setting, or a command's option), for the error naming it; the
+        URL itself is never repeated in an error, as it may hold a password."""
         try:
             self.url = make_url(url)
-        except Exception as exc:  # noqa: BLE001 - any parse failure is a bad setting
-            raise LedgerError(f"AICOST_DATABASE_URL is not a valid database URL: {exc}") from None
+        except Exception:  # noqa: BLE001 - any parse failure is a bad setting
+            raise LedgerError(f"{given_as}: is not a valid database URL: give e.g. duckdb:///path/to/ledger.duckdb"
+                              " or postgresql+psycopg://user@host/dbname") from None
         self.dialect = self.url.get_backend_name()
         if self.dialect not in ("duckdb", "postgresql"):
-            raise LedgerError(f"unsupported database {self.dialect!r}: use duckdb:/// or postgresql+psycopg://")
+            raise LedgerError(f"{given_as}: unsupported database {self.dialect!r}: use duckdb:/// or"
+                              " postgresql+psycopg://")
         self.lock_timeout = lock_timeout
         self._sleep = sleep
         self._engine: sa.Engine | None = None
