@@ -15,10 +15,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 
-from aicost import coverage, fields, ledger, manual, normalize, pricing
+from aicost import coverage, fields, ledger, manual, normalize
 from aicost.errors import InvalidInput
 from aicost.manual import Entry
 from aicost.settings import Settings, get_settings

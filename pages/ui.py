@@ -9,7 +9,7 @@ import streamlit as st
 
 from aicost import anomalies, budgets, catalog, export, forecast, queries, sync
 from aicost.settings import get_settings
-from aicost.store import Store, open_store
+from aicost.store import Store
 
 # One colour per provider on every page (readable on light and dark themes).
 PROVIDER_COLORS = {
