@@ -89,3 +89,26 @@ def test_models_table_download_is_formula_safe(store):
     frame = queries.models(store, queries.Filters(datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date()))
     rows = list(csv.DictReader(io.StringIO(export.frame_csv(frame))))
     assert rows[0]["model"] == "'=1+1" and rows[0]["cost_usd"] == "2.000000000"
+
+
+def test_consecutive_exports_hold_every_row_exactly_once(store):
+    # a period entry (a monthly invoice from the 15th) belongs to the export of the window it starts in
+    from aicost import demo, manual
+
+    demo.load(store, datetime(2026, 11, 25).date())
+    day = datetime(2026, 1, 1).date().replace
+    manual.add(store, manual.Entry("perplexity", "2026-10-15", until="2026-11-14", cost="20.00", note="invoice"),
+               today=day(2026, 11, 25))
+
+    def exported(a, b):
+        return queries.rows(store, queries.Filters(a, b))
+
+    october, november = exported(day(2026, 10, 1), day(2026, 10, 31)), exported(day(2026, 11, 1), day(2026, 11, 30))
+    both = exported(day(2026, 10, 1), day(2026, 11, 30))
+    periods = both[~both["bucket_width"].isin(ledger.SHORT_WIDTHS)]
+    straddling = periods[(periods["bucket_start"] < datetime(2026, 11, 1)) & (periods["bucket_end"] > datetime(2026, 11, 1))]
+    assert len(straddling) == 1 and straddling["note"].iloc[0] == "invoice"
+    start = straddling["bucket_start"].iloc[0]
+    assert (october["bucket_start"] == start).any() and not (november["bucket_start"] == start).any()
+    assert len(october) + len(november) == len(both)
+    assert october["cost_usd"].dropna().sum() + november["cost_usd"].dropna().sum() == both["cost_usd"].dropna().sum()
