@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import pandas as pd
 import pytest
 
-from aicost import export, focus, ledger, queries
+from aicost import demo, export, focus, ledger, manual, queries
 
 pytestmark = pytest.mark.both_backends  # on a team server's PostgreSQL too
 
@@ -93,18 +93,15 @@ def test_models_table_download_is_formula_safe(store):
 
 def test_consecutive_exports_hold_every_row_exactly_once(store):
     # a period entry (a monthly invoice from the 15th) belongs to the export of the window it starts in
-    from aicost import demo, manual
-
-    demo.load(store, datetime(2026, 11, 25).date())
-    day = datetime(2026, 1, 1).date().replace
+    demo.load(store, date(2026, 11, 25))
     manual.add(store, manual.Entry("perplexity", "2026-10-15", until="2026-11-14", cost="20.00", note="invoice"),
-               today=day(2026, 11, 25))
+               today=date(2026, 11, 25))
 
     def exported(a, b):
         return queries.rows(store, queries.Filters(a, b))
 
-    october, november = exported(day(2026, 10, 1), day(2026, 10, 31)), exported(day(2026, 11, 1), day(2026, 11, 30))
-    both = exported(day(2026, 10, 1), day(2026, 11, 30))
+    october, november = exported(date(2026, 10, 1), date(2026, 10, 31)), exported(date(2026, 11, 1), date(2026, 11, 30))
+    both = exported(date(2026, 10, 1), date(2026, 11, 30))
     periods = both[~both["bucket_width"].isin(ledger.SHORT_WIDTHS)]
     straddling = periods[(periods["bucket_start"] < datetime(2026, 11, 1)) & (periods["bucket_end"] > datetime(2026, 11, 1))]
     assert len(straddling) == 1 and straddling["note"].iloc[0] == "invoice"
