@@ -65,6 +65,13 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _category(kind: str, cost: Decimal) -> str:
+    """FOCUS ChargeCategory: a subscription (seats, a plan) is a Purchase; a negative amount a Credit."""
+    if cost < 0:
+        return "Credit"
+    return "Purchase" if kind == ledger.KIND_SUBSCRIPTION else "Usage"
+
+
 def records(frame: pd.DataFrame) -> Iterator[dict]:
     """FOCUS rows (dicts in COLUMNS order) for ledger rows as `queries.rows` returns them."""
     for r in frame.to_dict("records"):
@@ -86,8 +93,8 @@ def records(frame: pd.DataFrame) -> Iterator[dict]:
         yield dict(zip(COLUMNS, (
             cost, cost, _money(r["estimate_usd"]), "USD",
             r["provider"], _iso(period_start), _iso(period_end),
-            _iso(start), _iso(end), "Credit" if cost < 0 else "Usage",
-            "Usage-Based" if width in _WIDTHS else "Recurring",
+            _iso(start), _iso(end), _category(r["kind"], cost),
+            "Recurring" if r["kind"] == ledger.KIND_SUBSCRIPTION or width not in _WIDTHS else "Usage-Based",
             _text(r["note"]) or _text(r["item"]) or model,
             quantity, unit,
             name, name, name, SERVICE_CATEGORY, f"{name} API",

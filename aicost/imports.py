@@ -28,12 +28,14 @@ MAX_PROBLEMS = 20  # rows listed in a rejection; the rest are counted
 
 TEMPLATE_COLUMNS = (
     "date", "end_date", "provider", "model", "project", "requests", "input_tokens", "output_tokens",
-    "cache_read_tokens", "cache_write_tokens", "cost_usd", "self_hosted", "note",
+    "cache_read_tokens", "cache_write_tokens", "cost_usd", "self_hosted", "subscription", "note",
 )
 TEMPLATE_EXAMPLE = (
-    ("2026-01-01", "2026-01-31", "Perplexity", "", "", "", "", "", "", "", "42.10", "", "January invoice"),
-    ("2026-01-15", "", "Groq", "llama-3.3-70b-versatile", "", "1200", "3500000", "800000", "", "", "", "", ""),
-    ("2026-01-15", "", "Local model", "llama3.1:8b", "", "300", "", "", "", "", "", "true", "office GPU box"),
+    ("2026-01-01", "2026-01-31", "Perplexity", "", "", "", "", "", "", "", "42.10", "", "", "January invoice"),
+    ("2026-01-15", "", "Groq", "llama-3.3-70b-versatile", "", "1200", "3500000", "800000", "", "", "", "", "", ""),
+    ("2026-01-15", "", "Local model", "llama3.1:8b", "", "300", "", "", "", "", "", "true", "", "office GPU box"),
+    ("2026-01-01", "2026-01-31", "GitHub Copilot", "", "", "", "", "", "", "", "190.00", "", "true",
+     "Copilot Business, 10 seats"),
 )
 
 # Columns each format needs, as documented (matched by canonical name); a tuple lists alternatives.
@@ -212,6 +214,7 @@ def _generic(rec: dict, origin: str) -> Entry:
         cost=rec.get("costusd"), input_tokens=rec.get("inputtokens"), output_tokens=rec.get("outputtokens"),
         requests=rec.get("requests"), note=rec.get("note"), project=rec.get("project"),
         self_hosted=fields.flag(rec.get("selfhosted"), "self_hosted"),
+        subscription=fields.flag(rec.get("subscription"), "subscription"),
         extra={"cache_read_tokens": fields.count(rec.get("cachereadtokens"), "cache_read_tokens"),
                "cache_write_tokens": fields.count(rec.get("cachewritetokens"), "cache_write_tokens")},
     )

@@ -12,6 +12,7 @@ TABLE = "usage"
 # What a row measures.
 KIND_USAGE = "usage"  # tokens and requests, maybe an estimate beside them
 KIND_COST = "cost"  # a billed cost line (OpenAI line_item, Anthropic description) or an entered amount
+KIND_SUBSCRIPTION = "subscription"  # a flat charge for seats or a plan (Copilot seats, ChatGPT Team), not metered use
 
 # Where a row came from.
 SOURCES = ("api", "manual", "import", "demo")
@@ -55,7 +56,8 @@ COLUMNS: tuple[Column, ...] = (
     # natural key: no NULLs; "" where a dimension does not apply
     Column("provider", "VARCHAR", pa.string(), True, "normalised provider slug: openai, anthropic, groq ..."),
     Column("source", "VARCHAR", pa.string(), True, "api, manual, import or demo"),
-    Column("kind", "VARCHAR", pa.string(), True, "usage (tokens) or cost (a billed or entered cost line)"),
+    Column("kind", "VARCHAR", pa.string(), True,
+           "usage (tokens), cost (a billed or entered cost line) or subscription (a flat charge for seats or a plan)"),
     Column("bucket_start", "TIMESTAMP", pa.timestamp("us"), True, "UTC start of the bucket"),
     Column("bucket_width", "VARCHAR", pa.string(), True, "1m, 1h, 1d, or Nd for a period entry"),
     Column("item", "VARCHAR", pa.string(), True, "usage endpoint (completions, messages) or cost line item"),

@@ -36,6 +36,7 @@ class Entry:
     note: str | None = None
     self_hosted: bool = False
     project: str | None = None
+    subscription: bool = False  # a flat charge for seats or a plan, kept apart from metered use
     extra: dict = field(default_factory=dict)  # further ledger measures (cache tokens) from imports
 
 
@@ -96,6 +97,15 @@ def _build_row(entry: Entry, settings: Settings | None, today: date | None, sour
     if self_hosted and cost not in (None, Decimal(0)):
         raise InvalidInput("cost", _self_hosted_cost(names))
     has_tokens = input_tokens is not None or output_tokens is not None
+    if entry.subscription:
+        if self_hosted:
+            raise InvalidInput("self_hosted", "a subscription is a charge, not a self-hosted model")
+        if cost is None:
+            raise InvalidInput("cost", "a subscription is an amount: give what the seats or the plan cost")
+        if has_tokens or requests is not None:
+            field = "input_tokens" if input_tokens is not None else "output_tokens" if output_tokens is not None \
+                else "requests"
+            raise InvalidInput(field, "a subscription has no usage counts: enter metered use as its own entry")
     if cost is None and not self_hosted and not has_tokens and requests is None:
         raise InvalidInput("cost", "give a cost, token counts or requests (or mark a local model self-hosted)")
 
@@ -115,7 +125,9 @@ def _build_row(entry: Entry, settings: Settings | None, today: date | None, sour
                                     when=day_start(start))
         row["price_source"] = estimate.price_source
         row["estimate_usd"] = estimate.cost_usd
-    if self_hosted:
+    if entry.subscription:
+        row.update(kind=ledger.KIND_SUBSCRIPTION, cost_usd=cost, cost_status=ledger.COST_ENTERED)
+    elif self_hosted:
         row.update(kind=ledger.KIND_USAGE, cost_usd=ledger.money(0), cost_status=ledger.COST_SELF_HOSTED)
     elif cost is not None:
         row.update(kind=ledger.KIND_COST, cost_usd=cost, cost_status=ledger.COST_ENTERED)

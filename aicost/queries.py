@@ -28,7 +28,7 @@ TOKEN_MEASURES = (
 MONEY_MEASURES = ("cost_usd", "estimate_usd")
 DIMENSIONS = ("provider", "model", "project", "api_key", "source", "kind", "cost_status", "service_tier", "item")
 GROUPS = {"day": "day", "month": "month", "provider": "provider", "model": "model", "project": "project",
-          "api_key": "api_key", "source": "source", "cost_status": "cost_status"}
+          "api_key": "api_key", "source": "source", "cost_status": "cost_status", "kind": "kind"}
 _NANO = 1_000_000_000
 
 

@@ -107,9 +107,13 @@ def _entry_fields(prefix: str, row: dict | None = None) -> Entry:
     if is_local:
         self_hosted = st.checkbox("Self-hosted: $0 by intent", value=row.get("cost_status") == ledger.COST_SELF_HOSTED,
                                   key=f"{prefix}_self_hosted")
+    subscription = st.checkbox("Flat subscription: seats or a plan, not metered use",
+                               value=row.get("kind") == ledger.KIND_SUBSCRIPTION, key=f"{prefix}_subscription",
+                               help="e.g. Copilot seats or a ChatGPT Team plan: shown apart from metered spend.")
     note = st.text_input("Note", value=row.get("note") or "", key=f"{prefix}_note")
     return Entry(provider=provider, date=day, until=until, model=model, cost=cost, input_tokens=input_tokens,
-                 output_tokens=output_tokens, requests=requests, note=note, self_hosted=self_hosted)
+                 output_tokens=output_tokens, requests=requests, note=note, self_hosted=self_hosted,
+                 subscription=subscription)
 
 
 # the rows tab comes last so it lists what an add or import of this same run wrote

@@ -8,7 +8,7 @@ from decimal import Decimal
 import plotly.express as px
 import streamlit as st
 
-from aicost import demo, queries
+from aicost import demo, ledger, queries
 from pages import access, filters, ui, watch
 
 access.require()  # also when a page file is requested directly, before app.py has routed
@@ -59,13 +59,18 @@ def selected_period(f: queries.Filters) -> None:
     status = ui.totals_by(f, "cost_status")
     spend = sum(status["cost_usd"], Decimal(0))
     estimated = sum(status.loc[status["cost_status"] == "estimated", "cost_usd"], Decimal(0))
-    m1, m2, m3 = st.columns(3)
+    kinds = ui.totals_by(f, "kind")
+    flat = sum(kinds.loc[kinds["kind"] == ledger.KIND_SUBSCRIPTION, "cost_usd"], Decimal(0))
+    m1, m2, m3, m4 = st.columns(4)
     m1.metric("Spend", ui.money(spend))
     m2.metric("Estimated, not billed", f"{(estimated / spend * 100 if spend else Decimal(0)):.1f}%",
               delta=ui.money(estimated), delta_color="off", delta_arrow="off", delta_description="of spend",
               help="Share of spend counted from token estimates because no bill covers it (e.g. Groq, priority tier).")
     m3.metric("Unpriced rows", int(status["unpriced_rows"].sum()),
               help="Usage of models without a known price: shown on Reconciliation, never counted as $0.")
+    m4.metric("Flat subscriptions", ui.money(flat), delta=ui.money(spend - flat), delta_color="off",
+              delta_arrow="off", delta_description="metered",
+              help="Seats and plans entered as subscriptions (part of Spend), and the metered rest.")
 
     colors = ui.color_map(by_provider["provider"].unique())
     daily_by = ui.totals_by(f, ("day", "provider"))

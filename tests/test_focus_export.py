@@ -109,3 +109,15 @@ def test_consecutive_exports_hold_every_row_exactly_once(store):
     assert (october["bucket_start"] == start).any() and not (november["bucket_start"] == start).any()
     assert len(october) + len(november) == len(both)
     assert october["cost_usd"].dropna().sum() + november["cost_usd"].dropna().sum() == both["cost_usd"].dropna().sum()
+
+
+def test_a_subscription_is_a_recurring_purchase_in_focus(store):
+    manual.add(store, manual.Entry("github-copilot", "2026-03-01", until="2026-03-31", cost="190", subscription=True),
+               today=date(2026, 11, 25))
+    manual.add(store, manual.Entry("groq", "2026-03-02", cost="4"), today=date(2026, 11, 25))
+    rows = {r["ProviderName"]: r for r in focus.records(queries.rows(store, queries.Filters(date(2026, 3, 1),
+                                                                                         date(2026, 3, 31))))}
+    copilot, groq = rows["GitHub Copilot"], rows["Groq"]
+    assert (copilot["ChargeCategory"], copilot["ChargeFrequency"], copilot["BilledCost"]) == (
+        "Purchase", "Recurring", Decimal("190"))
+    assert (groq["ChargeCategory"], groq["ChargeFrequency"]) == ("Usage", "Usage-Based")

@@ -113,7 +113,30 @@ def test_generic_template(store):
 
 def test_downloadable_template_imports_cleanly(store):
     r = imports.import_bytes(store, imports.template_csv().encode(), "template.csv", today=TODAY)
-    assert (r.format, r.rows) == ("generic", 3)
+    assert (r.format, r.rows) == ("generic", 4)
+    seats = store.frame("SELECT kind, cost_usd, cost_status, bucket_width FROM usage WHERE provider = 'github-copilot'")
+    assert seats.to_dict("records") == [{"kind": ledger.KIND_SUBSCRIPTION, "cost_usd": Decimal("190"),
+                                         "cost_status": ledger.COST_ENTERED, "bucket_width": "31d"}]
+
+
+def test_a_subscription_row_needs_an_amount_and_no_usage(store, tmp_path):
+    header = ",".join(imports.TEMPLATE_COLUMNS) + "\n"
+    cells = {c: "" for c in imports.TEMPLATE_COLUMNS}
+
+    def row(**values):
+        return ",".join({**cells, "date": "2026-03-01", "provider": "OpenAI", "subscription": "true", **values}[c]
+                        for c in imports.TEMPLATE_COLUMNS) + "\n"
+
+    f = tmp_path / "plans.csv"
+    f.write_text(header + row(cost_usd="25.00", note="ChatGPT Team") + row() + row(cost_usd="5", input_tokens="9")
+                 + row(cost_usd="5", subscription="maybe"))
+    with pytest.raises(imports.FileRejected) as err:
+        imports.import_file(store, f, today=TODAY)
+    assert err.value.problems == [
+        (3, "cost_usd: a subscription is an amount: give what the seats or the plan cost"),
+        (4, "input_tokens: a subscription has no usage counts: enter metered use as its own entry"),
+        (5, "subscription: 'maybe' is not true or false")]
+    assert store.count() == 0
 
 
 @pytest.mark.parametrize("name", [p.name for p in FIXTURES.glob("*.csv") if "bad" not in p.name])
@@ -177,7 +200,8 @@ def test_forced_format_must_match_columns(store):
 
 # -- malformed files: quoting, cell counts, and errors naming the file's own columns ------------------------------
 
-TEMPLATE_HEADER = ",".join(imports.TEMPLATE_COLUMNS) + "\n"
+# the template as it was before its subscription column: files made from it must keep importing
+TEMPLATE_HEADER = ",".join(c for c in imports.TEMPLATE_COLUMNS if c != "subscription") + "\n"
 
 
 def rejected(store, tmp_path, name, text, **kw) -> imports.FileRejected:

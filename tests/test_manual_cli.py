@@ -54,6 +54,10 @@ def test_add_then_list_and_delete(cli, store):
     (["--provider", "groq", "--date", "2026-03-01", "--input-tokens", "1.5"], "--input-tokens: '1.5' is not a whole number"),
     (["--provider", "groq", "--date", "2026-03-01", "--output-tokens", "-2"], "--output-tokens: must not be negative"),
     (["--provider", "groq", "--date", "2026-03-01", "--cost", "1", "--requests", "x"], "--requests: 'x' is not a whole"),
+    (["--provider", "openai", "--date", "2026-03-01", "--subscription"],
+     "--cost: a subscription is an amount: give what the seats or the plan cost"),
+    (["--provider", "openai", "--date", "2026-03-01", "--subscription", "--cost", "25", "--requests", "3"],
+     "--requests: a subscription has no usage counts"),
 ])
 def test_add_rejects_with_one_line_and_writes_nothing(cli, store, args, line):
     manual.add(store, manual.Entry("groq", "2026-03-01", cost="1"))
@@ -142,3 +146,12 @@ def test_import_takes_thousands_commas_and_rejects_decimal_commas(cli, store, tm
     r = cli("import", str(bad))
     assert r.returncode == 1 and "row 2: cost_usd: '1,5' is not an amount: use a dot for decimals" in r.stderr
     assert snapshot(store) == before
+
+
+def test_add_a_subscription(cli, store):
+    r = cli("add", "--provider", "GitHub Copilot", "--date", "2026-03-01", "--until", "2026-03-31", "--cost", "190",
+            "--subscription", "--note", "Copilot Business, 10 seats")
+    assert r.returncode == 0, r.stderr
+    row = store.frame(f"SELECT provider, kind, cost_usd, cost_status, bucket_width FROM {ledger.TABLE}").iloc[0]
+    assert (row["provider"], row["kind"], row["cost_usd"], row["cost_status"], row["bucket_width"]) == (
+        "github-copilot", ledger.KIND_SUBSCRIPTION, Decimal("190"), ledger.COST_ENTERED, "31d")

@@ -91,6 +91,22 @@ def test_other_provider_and_local_self_hosted(app_test, store):
     assert set(manual.list_entries(store)["provider"]) == {"mistral", "local"}
 
 
+def test_subscription_entry_and_its_edit_keeps_it(app_test, store):
+    at = fill(app_test(PAGE).run(), provider="GitHub Copilot", period=True)
+    fill(at, date=date(2026, 3, 1), until=date(2026, 3, 31), cost="190", subscription=True, note="10 seats")
+    submit(at)
+    [row] = store.frame(f"SELECT entry_id, kind, cost_usd FROM {ledger.TABLE}").to_dict("records")
+    assert (row["kind"], row["cost_usd"]) == (ledger.KIND_SUBSCRIPTION, Decimal("190"))
+    # the edit form shows it as a subscription and keeps it so
+    manual.edit(store, row["entry_id"], manual.Entry("github-copilot", "2026-03-01", until="2026-03-31", cost="200",
+                                                     subscription=True))
+    assert store.scalar(f"SELECT kind FROM {ledger.TABLE}") == ledger.KIND_SUBSCRIPTION
+    at = fill(app_test(PAGE).run(), provider="OpenAI", cost="", subscription=True)
+    submit(at)
+    assert at.error and "a subscription is an amount" in at.error[0].value
+    assert store.count() == 1
+
+
 def test_cost_with_thousands_separator(app_test, store):
     at = fill(app_test(PAGE).run(), provider="Perplexity", date=date(2026, 3, 1), cost="1,234.50")
     submit(at)

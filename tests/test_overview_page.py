@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import ledger
+from aicost import ledger, manual
 
 pytestmark = pytest.mark.both_backends  # pages on a team server's PostgreSQL too
 
@@ -43,3 +43,14 @@ def test_overview_figures_come_from_the_ledger(app_test, store):
     assert at.metric[0].value == "$1,234.56" or at.metric[0].value == "$1,234.57"
     assert "OpenAI" in at.dataframe[0].value["Provider"].tolist()
     assert not [b for b in at.button if b.label == "Remove demo data"]
+
+
+def test_overview_shows_flat_subscriptions_apart_from_metered_spend(app_test, store):
+    today = datetime.utcnow().date()
+    manual.add(store, manual.Entry("github-copilot", today.replace(day=1), cost="190", subscription=True), today=today)
+    manual.add(store, manual.Entry("groq", today.replace(day=1), cost="10"), today=today)
+    at = app_test().run()
+    assert not at.exception
+    flat = next(m for m in at.metric if m.label == "Flat subscriptions")
+    spend = next(m for m in at.metric if m.label == "Spend")
+    assert (spend.value, flat.value) == ("$200.00", "$190.00") and "$10.00" in flat.delta

@@ -16,7 +16,7 @@ HELP = "add a manual entry: a day's or a period's cost or tokens (Groq, Perplexi
 # errors name the option the user typed, not the shared field name (and suggest options, not the page's widgets)
 OPTIONS = {"provider": "--provider", "date": "--date", "until": "--until", "model": "--model", "cost": "--cost",
            "input_tokens": "--input-tokens", "output_tokens": "--output-tokens", "requests": "--requests",
-           "note": "--note", "self_hosted": "--self-hosted"}
+           "note": "--note", "self_hosted": "--self-hosted", "subscription": "--subscription"}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,12 +32,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--requests", metavar="N")
     p.add_argument("--note", default="")
     p.add_argument("--self-hosted", action="store_true", help="a local model: $0 by intent")
+    p.add_argument("--subscription", action="store_true",
+                   help="a flat charge for seats or a plan (e.g. Copilot seats), kept apart from metered use")
 
 
 def run(args: argparse.Namespace) -> int:
     entry = Entry(provider=args.provider, date=args.date, until=args.until, model=args.model, cost=args.cost,
                   input_tokens=args.input_tokens, output_tokens=args.output_tokens, requests=args.requests,
-                  note=args.note, self_hosted=args.self_hosted)
+                  note=args.note, self_hosted=args.self_hosted, subscription=args.subscription)
     store = open_store()
     entry_id = manual.add(store, entry, names=OPTIONS)
     row = manual.get(store, entry_id)
