@@ -36,8 +36,9 @@ class ProviderError(AicostError):
 
     retryable = False
 
-    def __init__(self, provider: str, message: str, *, status: int | None = None):
-        self.provider, self.status = provider, status
+    def __init__(self, provider: str, message: str, *, status: int | None = None, retry_after: float | None = None):
+        # retry_after: seconds the provider asked to wait (a Retry-After header), whatever the status
+        self.provider, self.status, self.retry_after = provider, status, retry_after
         super().__init__(f"{provider}: {message}")
 
 
@@ -58,23 +59,15 @@ class BadRequest(ProviderError):
 
 
 class RateLimitError(ProviderError):
-    """Too many requests (429); retry_after in seconds when the provider said."""
+    """Too many requests (429)."""
 
     retryable = True
-
-    def __init__(self, provider: str, message: str, *, status: int | None = 429, retry_after: float | None = None):
-        super().__init__(provider, message, status=status)
-        self.retry_after = retry_after
 
 
 class ProviderUnavailable(ProviderError):
-    """5xx, 529, a dropped connection or a timeout; retry_after in seconds when the provider said."""
+    """5xx, 529, a dropped connection or a timeout."""
 
     retryable = True
-
-    def __init__(self, provider: str, message: str, *, status: int | None = None, retry_after: float | None = None):
-        super().__init__(provider, message, status=status)
-        self.retry_after = retry_after
 
 
 class InvalidResponse(ProviderError):
@@ -101,6 +94,4 @@ def from_status(provider: str, status: int, detail: str = "", *, retry_after: fl
     if status >= 500 and status not in _BY_STATUS:
         words = "provider unavailable"
     message = f"{words} (HTTP {status})" + (f": {detail}" if detail else "")
-    if cls in (RateLimitError, ProviderUnavailable):  # Retry-After may come with 429, 503 and 529 alike
-        return cls(provider, message, status=status, retry_after=retry_after)
-    return cls(provider, message, status=status)
+    return cls(provider, message, status=status, retry_after=retry_after)  # Retry-After: 429, 503, 529 alike

@@ -100,10 +100,9 @@ class Client:
             except ProviderError as exc:
                 if not exc.retryable or attempt >= self.max_retries:
                     raise
-                retry_after = getattr(exc, "retry_after", None)
-                if retry_after and retry_after > MAX_RETRY_AFTER:  # longer than a sync should wait: say so now
+                if exc.retry_after and exc.retry_after > MAX_RETRY_AFTER:  # longer than a sync should wait: say so
                     raise
-                wait = backoff(attempt, retry_after)
+                wait = backoff(attempt, exc.retry_after)
                 log.info("%s; retry %d of %d in %.1fs", exc, attempt + 1, self.max_retries, wait)
                 self._sleep(wait)
                 attempt += 1

@@ -141,8 +141,7 @@ def _build_row(entry: Entry, settings: Settings | None, today: date | None, sour
 def price_batch(row: dict) -> dict:
     """A row of OpenAI Batch API usage (tier '...batch') estimated at the batch price, as the API sync does;
     other rows as they are."""
-    if row.get("service_tier", "").endswith("batch") and row.get("estimate_usd") is not None \
-            and pricing.BATCH_NOTE not in (row.get("price_source") or ""):
+    if row.get("service_tier", "").endswith("batch") and row.get("estimate_usd") is not None:
         row["estimate_usd"], row["price_source"] = pricing.batch_price(row["estimate_usd"], row["price_source"])
         if row["cost_status"] == ledger.COST_ESTIMATED:
             row["cost_usd"] = row["estimate_usd"]

@@ -25,13 +25,13 @@ class Spool:
     Use as a context manager: the file and its directory (created 0700 by tempfile) are removed on exit.
     """
 
-    def __init__(self, directory: str | Path | None = None):
+    def __init__(self):
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self.rows = 0
         self._writer: pq.ParquetWriter | None = None
         with _disk("create the sync's spool file"):
-            self._dir = Path(tempfile.mkdtemp(prefix="aicost-spool-", dir=directory))
+            self._dir = Path(tempfile.mkdtemp(prefix="aicost-spool-"))  # under TMPDIR
         self.path = self._dir / "rows.parquet"
         try:
             with _disk("create the sync's spool file"):
