@@ -14,13 +14,13 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pandas as pd
 import sqlalchemy as sa
 
-from aicost import anomalies, budgets, notify
+from aicost import anomalies, budgets, clock, notify
 from aicost.errors import DeliveryError
 from aicost.store import Store
 
@@ -75,7 +75,7 @@ def _usd(value: Decimal) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return clock.now()
 
 
 def due(store: Store, settings, today: date) -> list[Alert]:

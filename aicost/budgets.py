@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from aicost import fields, forecast, queries
+from aicost import clock, fields, forecast, queries
 from aicost.errors import InvalidInput
 from aicost.store import Store
 
@@ -107,7 +107,7 @@ def _thresholds(text, errors: dict[str, str]) -> tuple[int, ...]:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return clock.now()
 
 
 def _params(b: Budget) -> dict:

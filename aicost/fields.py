@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from aicost import ledger
+from aicost import clock, ledger
 from aicost.errors import InvalidInput
 
 _INT = re.compile(r"[+-]?\d+")
@@ -19,7 +19,7 @@ def _blank(value) -> bool:
 
 
 def today_utc() -> date:
-    return datetime.now(UTC).date()
+    return clock.today()
 
 
 def money(value, field: str, ceiling: Decimal) -> Decimal | None:

@@ -14,12 +14,13 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
 from croniter import croniter
 
+from aicost import clock
 from aicost.errors import AicostError, InvalidInput
 from aicost.store import Store
 
@@ -37,7 +38,7 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 def utcnow() -> datetime:
     """Now in UTC, naive (as the ledger stores timestamps)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    return clock.now()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from aicost import ledger, schema
+from aicost import clock, ledger, schema
 from aicost.errors import LedgerBusy, LedgerError
 from aicost.spool import Spool
 
@@ -66,7 +66,7 @@ class Scope:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return clock.now()
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
 
-from aicost import coverage, ledger, providers
+from aicost import clock, coverage, ledger, providers
 from aicost.errors import AicostError, InvalidInput
 from aicost.providers import Window
 from aicost.spool import Spool
@@ -61,12 +61,12 @@ class Outcome:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return clock.now()
 
 
 def today() -> date:
-    """Today as a UTC day."""
-    return datetime.now(UTC).date()
+    """Today as a UTC day (aicost.clock)."""
+    return clock.today()
 
 
 # -- windows --------------------------------------------------------------------------------------------------

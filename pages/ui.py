@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import streamlit as st
 
-from aicost import anomalies, budgets, catalog, export, forecast, queries, sync
+from aicost import anomalies, budgets, catalog, clock, export, forecast, queries, sync
 from aicost.settings import get_settings
 from aicost.store import Store
 
@@ -35,7 +35,7 @@ def ttl() -> int:
 
 def today() -> date:
     """Today as a UTC day: every date on every page is UTC."""
-    return datetime.now(UTC).date()
+    return clock.today()
 
 
 @st.cache_data(show_spinner=False, ttl=ttl())

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from aicost import clock
 from aicost.store import Store
+from tests import days
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +27,7 @@ BACKENDS = ("duckdb", "postgresql")
 def pytest_configure(config):
     config.addinivalue_line("markers", "both_backends: run against DuckDB and a real PostgreSQL server")
     config.addinivalue_line("markers", "duckdb_only: DuckDB only, inside a both_backends module")
+    config.addinivalue_line("markers", "dates: depends on today's date; .ci/dates runs these under simulated instants")
 
 
 def pytest_generate_tests(metafunc):
@@ -62,6 +66,14 @@ def postgres_url(postgres_server, request) -> str:
 
 
 @pytest.fixture(autouse=True)
+def pinned_today(monkeypatch) -> date:
+    """Every test runs on the suite's today (tests/days.py): aicost reads it from AICOST_TODAY, and so do the CLI
+    processes and servers the tests start, whatever the wall clock says meanwhile."""
+    monkeypatch.setenv(clock.ENV, days.TODAY.isoformat())
+    return days.TODAY
+
+
+@pytest.fixture(autouse=True)
 def keys_file(tmp_path, monkeypatch) -> Path:
     """Where saved admin keys go in this test (never the developer's own data/keys.json); not created."""
     path = tmp_path / "secrets" / "keys.json"
@@ -89,7 +101,8 @@ def store(ledger_url) -> Store:
 
 
 def _clean_env(extra: dict | None = None) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AICOST_")}
+    """The environment for a process a test starts: no AICOST_ setting of the developer's, but the suite's today."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AICOST_") or k == clock.ENV}
     env.update(extra or {})
     return env
 
@@ -132,7 +145,7 @@ def fake_server():
     """One fake OpenAI + Anthropic admin API on 127.0.0.1 (random port) for the whole session."""
     from tests.fakeprovider import FakeProvider
 
-    server = FakeProvider().start()
+    server = FakeProvider(today=days.TODAY).start()
     yield server
     server.stop()
 

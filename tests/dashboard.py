@@ -27,7 +27,7 @@ def free_port() -> int:
 def launch(ledger_url: str, home: str | Path, log: IO, *, env: dict | None = None) -> tuple[subprocess.Popen, str]:
     """`streamlit run app.py` on a free loopback port against the ledger; returns the process and its URL."""
     port = free_port()
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("AICOST_")}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("AICOST_") or k == "AICOST_TODAY"}
     full_env.update({"AICOST_DATABASE_URL": ledger_url, "HOME": str(home), **(env or {})})
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 OPENAI_KEY = "sk-admin-fakeOpenAIkey-0123456789abcdefXYZ1"
 ANTHROPIC_KEY = "sk-ant-admin01-fakeAnthropicKey-0123456789WXYZ"
 ANTHROPIC_VERSION = "2023-06-01"
-DAYS_OF_DATA = 100  # the dataset covers today (UTC) and the 99 days before
+DAYS_OF_DATA = 100  # the dataset covers today (UTC) and the 99 days before: every one of them has data
 GROUPS = 3  # (project, key) pairs per provider: the tests' small organisation; the benchmarks ask for hundreds
 
 OA_COMPLETIONS = "/v1/organization/usage/completions"
@@ -65,15 +65,18 @@ def _day_ts(day: date) -> int:
 class FakeProvider:
     """The server and its dataset; reset() restores the seeded data and clears faults and counts.
 
-    days: how many UTC days up to today hold data; groups: (project, key) pairs per provider, each with its own
-    models, tiers and cost lines (3 is the small organisation the tests know by name; more are added as
-    proj_NNN/key_NNN and wrkspc_NNN/apikey_NNN, so an organisation of any size is one argument away)."""
+    today: the provider's today (UTC), the last day with data (the tests pass the suite's pinned today);
+    days: how many UTC days up to today hold data, every one of them (a test that needs a day without data says so
+    with empty()); groups: (project, key) pairs per provider, each with its own models, tiers and cost lines (3 is
+    the small organisation the tests know by name; more are added as proj_NNN/key_NNN and wrkspc_NNN/apikey_NNN, so
+    an organisation of any size is one argument away). A day's data depends only on the seed and that day, never
+    on today or the window asked for."""
 
-    def __init__(self, seed: int = 7, *, days: int = DAYS_OF_DATA, groups: int = GROUPS):
+    def __init__(self, seed: int = 7, *, today: date | None = None, days: int = DAYS_OF_DATA, groups: int = GROUPS):
         self.seed = seed
         self.days = days
         self.groups = groups
-        self.today = datetime.now(UTC).date()
+        self.today = today or datetime.now(UTC).date()
         self.lock = threading.Lock()
         self.counts: Counter[str] = Counter()
         self.faults: list[Fault] = []
@@ -119,6 +122,12 @@ class FakeProvider:
         with self.lock:
             self.faults.append(f)
         return f
+
+    def empty(self, day: date) -> None:
+        """Make day a day without usage or cost (its buckets come back with no results) until reset()."""
+        with self.lock:
+            for path in ENDPOINTS:
+                self.data[path].pop(day, None)
 
     def requests_to(self, provider: str) -> int:
         return sum(n for path, n in self.counts.items() if ENDPOINTS.get(path, ("?",))[0] == provider)
@@ -418,7 +427,6 @@ def _handler(fake: FakeProvider) -> type[BaseHTTPRequestHandler]:
 
 
 def _dataset(seed: int, today: date, days: int = DAYS_OF_DATA, groups: int = GROUPS) -> dict[str, dict[date, list[dict]]]:
-    rng = random.Random(seed)
     extra = range(max(groups - GROUPS, 0))  # none by default: the seeded data the tests know stays as it is
     oa_pairs = (("proj_a", "key_a1"), ("proj_b", "key_b1"), ("proj_a", None)) + tuple(
         (f"proj_{i:03d}", f"key_{i:03d}") for i in extra)
@@ -429,8 +437,7 @@ def _dataset(seed: int, today: date, days: int = DAYS_OF_DATA, groups: int = GRO
     data: dict[str, dict[date, list[dict]]] = {p: {} for p in ENDPOINTS}
     for back in range(days):
         day = today - timedelta(days=back)
-        if day.toordinal() % 5 == 0:
-            continue  # a quiet day: its buckets come back empty
+        rng = random.Random(f"{seed}/{day.isoformat()}")  # a day's data is the same whatever today is
         data[OA_COMPLETIONS][day] = [_oa_completion(rng, p, k, m, b, t, u)
                                      for p, k in oa_pairs
                                      for m in ("gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from aicost import demo, queries
 from pages import filters, ui
+from tests import days
 
-pytestmark = pytest.mark.both_backends  # pages on a team server's PostgreSQL too
+pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # pages on a team server's PostgreSQL too
 
 PAGES = ("pages/overview.py", "pages/models.py", "pages/projects_keys.py", "pages/reconciliation.py")
 TITLES = {"pages/overview.py": "Overview", "pages/models.py": "Models", "pages/projects_keys.py": "Projects and keys",
@@ -17,7 +18,7 @@ TITLES = {"pages/overview.py": "Overview", "pages/models.py": "Models", "pages/p
 
 
 def _today():
-    return datetime.now(UTC).date()
+    return days.TODAY
 
 
 def _open(app_test, page, params=None):

@@ -4,15 +4,16 @@ delete; a channel's test button against a real webhook receiver; anomalies liste
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from aicost import budgets, demo
+from tests import days
 from tests.receivers import WebhookReceiver
 
-pytestmark = pytest.mark.both_backends  # pages on a team server's PostgreSQL too
+pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # pages on a team server's PostgreSQL too
 
 PAGE = "pages/budgets.py"
 
@@ -92,7 +93,7 @@ def test_send_test_button_reaches_the_webhook(app_test, store, monkeypatch):
 
 
 def test_check_alerts_now_says_what_happened(app_test, store, monkeypatch):
-    today = datetime.now(UTC).date()  # the page checks today's UTC period
+    today = days.TODAY  # the page checks today's UTC period
     budgets.create(store, budgets.validate("Team", "day", "total", "", "100", "50", False))
     store.upsert([{"provider": "openai", "source": "manual", "kind": "cost", "bucket_width": "1d", "entry_id": "spent",
                    "bucket_start": datetime.combine(today, datetime.min.time()), "cost_usd": Decimal("60"),
@@ -116,7 +117,7 @@ def test_check_alerts_now_says_what_happened(app_test, store, monkeypatch):
 
 @pytest.fixture
 def demo_today(store):
-    today = date.today()  # the pages use today's UTC date; load the demo for it
+    today = days.TODAY  # the pages use today's UTC date; load the demo for it
     demo.load(store, today)
     return today
 

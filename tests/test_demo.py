@@ -9,7 +9,7 @@ import pytest
 
 from aicost import demo, ledger, queries
 
-pytestmark = pytest.mark.both_backends  # on a team server's PostgreSQL too
+pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # on a team server's PostgreSQL too
 
 TODAY = date(2026, 11, 25)
 

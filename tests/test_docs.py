@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aicost import commands
+from aicost import clock, commands
 from aicost.settings import Settings
 from tests.conftest import ROOT
 
@@ -12,6 +12,10 @@ README = (ROOT / "README.md").read_text()
 def test_every_setting_is_in_readme():
     missing = [f"AICOST_{name.upper()}" for name in Settings.model_fields if f"`AICOST_{name.upper()}`" not in README]
     assert not missing, f"settings missing from README: {missing}"
+
+
+def test_the_clock_pin_is_in_readme():
+    assert f"`{clock.ENV}`" in README
 
 
 def test_every_command_is_in_readme():

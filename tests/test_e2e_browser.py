@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from aicost import demo, queries
-from tests import dashboard
+from tests import dashboard, days
 from tests.conftest import ROOT
 from tests.dashboard import ARGS, CHROMIUM
 
@@ -29,7 +29,7 @@ WAIT_MS = 90_000  # generous: two shared cores; this is a bound on waiting, not 
 @pytest.fixture
 def app_url(store, ledger_url, tmp_path):
     """The dashboard on a free port, against a ledger holding the demo data."""
-    demo.load(store, datetime.now(UTC).date())
+    demo.load(store, days.TODAY)
     log = open(tmp_path / "streamlit.log", "w+")  # noqa: SIM115 - closed below
     # no scheduled sync or alerts check at startup: this test is about pages
     proc, url = dashboard.launch(ledger_url, tmp_path, log, env={"AICOST_SYNC_SCHEDULE": "off"})
@@ -100,7 +100,7 @@ def test_every_page_in_a_real_browser_filter_and_csv_download(app_url, browser, 
     _settle(page)
     _goto_page(page, "Models")
     assert "period=Last" in page.url
-    today = datetime.now(UTC).date()
+    today = days.TODAY
     week = queries.Filters(today - timedelta(days=6), today)
     sidebar.get_by_text(f"{week.start:%d %b %Y} – {week.end:%d %b %Y}, UTC days").wait_for()
     page.screenshot(path=str(ARTIFACTS / "models-last-7-days.png"), full_page=True)

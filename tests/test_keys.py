@@ -56,6 +56,7 @@ def test_settings_read_saved_keys_and_the_environment_wins(keys_file, monkeypatc
     assert keys.status(Settings(), "anthropic").origin == keys.NOT_SET
 
 
+@pytest.mark.dates  # "today" drives the sync window and the fake's data
 def test_sync_uses_a_saved_key(keys_file, store, fake, monkeypatch):
     keys.KeyFile(keys_file).save("openai", SAVED)
     monkeypatch.setenv("AICOST_OPENAI_BASE_URL", fake.openai_base_url)

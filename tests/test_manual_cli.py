@@ -1,15 +1,16 @@
 """`python -m aicost add | import | entries` as real processes: one-line errors, non-zero exit, ledger untouched."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from aicost import ledger, manual
+from tests import days
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
-TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+TOMORROW = days.TOMORROW.isoformat()
 
 
 def snapshot(store):
@@ -48,7 +49,8 @@ def test_add_then_list_and_delete(cli, store):
     (["--provider", "local", "--date", "2026-03-01", "--self-hosted", "--cost", "5"],
      "--cost: a self-hosted entry costs $0 by intent; give --cost or --self-hosted, not both"),
     (["--provider", "groq", "--date", "2026-3-1x", "--cost", "5"], "--date: '2026-3-1x' is not a date"),
-    (["--provider", "groq", "--date", TOMORROW, "--cost", "5"], "is in the future (UTC)"),
+    pytest.param(["--provider", "groq", "--date", TOMORROW, "--cost", "5"], "is in the future (UTC)",
+                 marks=pytest.mark.dates),
     (["--provider", "groq", "--date", "2026-03-10", "--until", "2026-03-01", "--cost", "5"], "--until: 2026-03-01 is before"),
     (["--provider", "  ", "--date", "2026-03-01", "--cost", "5"], "--provider: is empty"),
     (["--provider", "groq", "--date", "2026-03-01", "--input-tokens", "1.5"], "--input-tokens: '1.5' is not a whole number"),

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from aicost import ledger, manual
+from tests import days
 
-pytestmark = pytest.mark.both_backends  # pages on a team server's PostgreSQL too
+pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # pages on a team server's PostgreSQL too
 
 PAGE = "pages/manual_entry.py"
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
-TODAY = datetime.now(UTC).date()
+TODAY = days.TODAY
 
 
 def snapshot(store):

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from aicost import ledger, manual
+from tests import days
 
-pytestmark = pytest.mark.both_backends  # pages on a team server's PostgreSQL too
+pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # pages on a team server's PostgreSQL too
 
 
 def _button(at, label):
@@ -34,21 +35,21 @@ def test_empty_ledger_offers_demo_data_and_removal_empties_it(app_test, store):
 
 
 def test_overview_figures_come_from_the_ledger(app_test, store):
-    now = datetime.utcnow()
+    # today: in this month and in the default period (the last 30 days), whichever day of the month it is
     store.upsert([{"provider": "openai", "source": "api", "kind": "cost", "item": "x", "bucket_width": "1d",
-                   "bucket_start": datetime(now.year, now.month, 1), "cost_usd": Decimal("1234.565"),
+                   "bucket_start": datetime.combine(days.TODAY, datetime.min.time()), "cost_usd": Decimal("1234.565"),
                    "cost_status": ledger.COST_BILLED}])
     at = app_test().run()
     assert not at.exception
-    assert at.metric[0].value == "$1,234.56" or at.metric[0].value == "$1,234.57"
+    assert at.metric[0].value == "$1,234.56"  # rounded for display only, half to even
     assert "OpenAI" in at.dataframe[0].value["Provider"].tolist()
     assert not [b for b in at.button if b.label == "Remove demo data"]
 
 
 def test_overview_shows_flat_subscriptions_apart_from_metered_spend(app_test, store):
-    today = datetime.utcnow().date()
-    manual.add(store, manual.Entry("github-copilot", today.replace(day=1), cost="190", subscription=True), today=today)
-    manual.add(store, manual.Entry("groq", today.replace(day=1), cost="10"), today=today)
+    today = days.TODAY  # in this month and in the default period (the last 30 days) on any day of the month
+    manual.add(store, manual.Entry("github-copilot", today, cost="190", subscription=True), today=today)
+    manual.add(store, manual.Entry("groq", today, cost="10"), today=today)
     at = app_test().run()
     assert not at.exception
     flat = next(m for m in at.metric if m.label == "Flat subscriptions")

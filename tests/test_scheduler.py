@@ -14,7 +14,7 @@ from aicost.errors import InvalidInput
 from aicost.settings import get_settings
 from tests.conftest import ROOT, _clean_env
 
-pytestmark = pytest.mark.both_backends  # on a team server's PostgreSQL too
+pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # on a team server's PostgreSQL too
 
 DAILY = scheduler.parse("0 2 * * *")
 

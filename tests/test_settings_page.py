@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aicost import keys, password
-from tests import fakeprovider
+from tests import days, fakeprovider
 
 SAVED = fakeprovider.OPENAI_KEY
 
@@ -124,9 +124,8 @@ PAGE_FILES = ["pages/overview.py", "pages/models.py", "pages/projects_keys.py", 
 
 def test_every_page_file_run_on_its_own_asks_for_the_password(app_test, store, monkeypatch):
     from aicost import demo
-    from datetime import UTC, datetime
 
-    demo.load(store, datetime.now(UTC).date())
+    demo.load(store, days.TODAY)
     monkeypatch.setenv("AICOST_DASHBOARD_PASSWORD_HASH", password.hash_password("correct horse battery"))
     for page in PAGE_FILES:
         at = app_test(page).run()

@@ -12,11 +12,11 @@ from aicost import ledger, sync
 from aicost.settings import Settings
 from aicost.store import Store
 from tests import fakeprovider
+from tests.days import TODAY
 from tests.fakeprovider import AN_COST, AN_MESSAGES, OA_COMPLETIONS, OA_COSTS, OA_EMBEDDINGS
 
-pytestmark = pytest.mark.both_backends  # on a team server's PostgreSQL too
+pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # on a team server's PostgreSQL too
 
-TODAY = sync.today()
 SINCE, UNTIL = TODAY - timedelta(days=44), TODAY - timedelta(days=1)  # 44 days: two usage pages, one costs page
 MINIMUM = {"openai": 2 + 2 + 1, "anthropic": 2 + 2}  # requests for that window at the largest page sizes
 
@@ -107,6 +107,18 @@ def test_openai_usage_keys_are_unique_per_group_and_tokens_add_up(run, store, fa
         recs = fake.records(path, SINCE, UNTIL)
         assert got.loc[item, "i"] == sum(r["input_tokens"] for r in recs)
         assert got.loc[item, "n"] == sum(r["num_model_requests"] for r in recs)
+
+
+def test_a_day_the_providers_report_nothing_for_adds_nothing(run, store, fake):
+    quiet = UNTIL - timedelta(days=3)
+    fake.empty(quiet)  # this test needs a day without data: its buckets come back with no results
+    outcomes = run(since=SINCE, until=UNTIL)
+    assert all(o.status == "ok" for o in outcomes.values())
+    per_day = store.frame("SELECT CAST(bucket_start AS DATE) AS day, count(*) AS n FROM usage GROUP BY 1")
+    have = {(d.date() if hasattr(d, "date") else d): n for d, n in zip(per_day["day"], per_day["n"], strict=True)}
+    assert quiet not in have and have[quiet - timedelta(days=1)] > 0 and have[quiet + timedelta(days=1)] > 0
+    for provider in ("openai", "anthropic"):
+        assert billed(store, provider) == fake.billed_total(provider, SINCE, UNTIL)
 
 
 def test_request_count_is_the_minimum_for_the_window(run, fake):

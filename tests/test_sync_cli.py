@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aicost import sync
-from aicost.store import Store
+import pytest
 
-UNTIL = sync.today() - timedelta(days=1)
+from aicost.store import Store
+from tests import days
+
+pytestmark = pytest.mark.dates  # "today" drives the sync window and the fake's data
+
+UNTIL = days.YESTERDAY
 SINCE = UNTIL - timedelta(days=6)
 WINDOW = ("--since", SINCE.isoformat(), "--until", UNTIL.isoformat())
 

@@ -6,7 +6,7 @@ import pytest
 
 from aicost.store import Store
 
-pytestmark = pytest.mark.both_backends  # pages on a team server's PostgreSQL too
+pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # pages on a team server's PostgreSQL too
 
 
 def test_sync_now_syncs_both_and_shows_freshness(app_test, provider_env, ledger_url, fake):

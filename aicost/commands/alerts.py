@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 
-from aicost import alerts, notify
+from aicost import alerts, clock, notify
 from aicost.cli import utc_day
 from aicost.errors import AicostError, DeliveryError, InvalidInput
 from aicost.settings import get_settings
@@ -29,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     if args.action == "test":
         return _test(settings, args.channel)
-    today = args.today or datetime.now(UTC).date()
+    today = args.today or clock.today()
     report = alerts.check(open_store(settings), settings, today)
     for line in report.sent:
         print(f"sent {line}")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 
-from aicost import demo
+from aicost import clock, demo
 from aicost.store import open_store
 
 NAME = "demo"
@@ -21,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     if args.remove:
         print(f"Removed {demo.remove(store)} demo rows.")
         return 0
-    result = demo.load(store, datetime.now(UTC).date())
+    result = demo.load(store, clock.today())
     print(f"Demo data loaded: {result.new} new rows, {result.replaced} already there "
           f"(remove with: python -m aicost demo --remove).")
     return 0

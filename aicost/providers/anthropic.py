@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 
-from aicost import normalize
+from aicost import clock, normalize
 from aicost.http import Client
 from aicost.providers import Window
 from aicost.providers.paging import iter_buckets
@@ -44,7 +44,7 @@ class Anthropic:
 
     def check(self) -> None:
         """One single-bucket cost report request: proves the key is an admin key of the organisation."""
-        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+        today = datetime.combine(clock.today(), datetime.min.time())
         self.client.get(COST, {"starting_at": _rfc3339(today), "bucket_width": "1d", "limit": 1})
 
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
-from aicost import normalize
+from aicost import clock, normalize
 from aicost.http import Client
 from aicost.providers import Window
 from aicost.providers.paging import iter_buckets
@@ -44,8 +44,8 @@ class OpenAI:
 
     def check(self) -> None:
         """One single-bucket costs request: proves the key is an admin key of the organisation."""
-        now = int(time.time())
-        self.client.get(COSTS, {"start_time": now - now % 86400, "bucket_width": "1d", "limit": 1})
+        today = datetime.combine(clock.today(), datetime.min.time())
+        self.client.get(COSTS, {"start_time": _unix(today), "bucket_width": "1d", "limit": 1})
 
 
 def _unix(moment: datetime) -> int:
