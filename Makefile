@@ -16,9 +16,11 @@ run: $(STAMP)
 	$(BIN)/python -m aicost init
 	$(BIN)/python -m streamlit run app.py
 
+# the suite on both cores (pytest-xdist), then the date-sensitive tests with the clock started at simulated instants
 test: $(STAMP)
 	bash .ci/system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --numprocesses=auto --maxprocesses=4
+	bash .ci/dates
 
 # benchmarks print markdown tables against their floors (see BENCHMARKS.md); they never fail the build
 BENCHES := bench/ledger_writes.py bench/dashboard.py bench/sync.py bench/cold_start.py
