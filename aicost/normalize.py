@@ -1,4 +1,11 @@
-"""Pure: raw OpenAI / Anthropic report JSON -> ledger rows keyed by the ledger's natural key."""
+"""Pure: raw OpenAI / Anthropic report JSON -> ledger rows keyed by the ledger's natural key.
+
+Read as the providers really send it, not only as their specs show it: every number may come as a JSON number
+or as a numeric string (the live OpenAI Costs API sends amount.value as "12.50"), and is read exactly as a
+Decimal; unknown fields are ignored and unknown enum values kept as they are; an absent or null optional object
+(cache_creation, server_tool_use) counts as zero. A required field that is missing or not a number fails the
+provider's sync with one line naming it (tests/fixtures/providers/SOURCES.md lists the shapes seen in the wild).
+"""
 
 from __future__ import annotations
 
@@ -23,14 +30,46 @@ def _field(obj: dict, name: str, where: str, provider: str) -> Any:
     return obj[name]
 
 
+def _number(value: Any) -> Decimal | None:
+    """A JSON number (int, or Decimal as the HTTP client parses fractions) or a numeric string, exactly; None
+    for anything else (booleans, NaN, infinities, text)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, str) and value.strip():
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    return number if number.is_finite() else None
+
+
 def _count(obj: dict, name: str, where: str, provider: str, *, required: bool = True) -> int | None:
-    """A token or request count: an integer (JSON numbers with a fraction arrive as Decimal)."""
+    """A token or request count: a whole, non-negative number (a JSON number or a numeric string)."""
+    if not isinstance(obj, dict):
+        raise InvalidResponse(provider, f"{where}: is not an object")
     value = _field(obj, name, where, provider) if required else obj.get(name)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value != int(value) or value < 0:
+    number = _number(value)
+    if number is None or number != number.to_integral_value() or number < 0:
         raise InvalidResponse(provider, f"{where}: field '{name}' is not a count: {value!r}")
-    return int(value)
+    return int(number)
+
+
+def _optional(obj: dict, name: str, where: str, provider: str) -> dict:
+    """An optional nested object (cache_creation, server_tool_use): absent or null is empty, counts as zero."""
+    value = obj.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidResponse(provider, f"{where}: field '{name}' is not an object: {value!r}")
+    return value
 
 
 def _text(value: Any) -> str:
@@ -38,9 +77,13 @@ def _text(value: Any) -> str:
 
 
 def _unix(value: Any, name: str, where: str, provider: str) -> datetime:
-    if isinstance(value, bool) or not isinstance(value, int):
+    number = _number(value)
+    if number is None or number != number.to_integral_value():
         raise InvalidResponse(provider, f"{where}: field '{name}' is not unix seconds: {value!r}")
-    return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
+    try:
+        return datetime.fromtimestamp(int(number), UTC).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):
+        raise InvalidResponse(provider, f"{where}: field '{name}' is not unix seconds: {value!r}") from None
 
 
 def _rfc3339(value: Any, name: str, where: str, provider: str) -> datetime:
@@ -149,15 +192,18 @@ def _openai_cost(result: dict, where: str, when: datetime) -> dict:
     currency = _text(amount.get("currency")).lower()
     if currency != "usd":
         raise InvalidResponse("openai", f"{where}: currency {currency!r} is not usd")
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+    dollars = _number(value)  # a JSON number in the spec; the live API also sends a numeric string ("12.50")
+    if dollars is None:
         raise InvalidResponse("openai", f"{where}: amount.value is not a number: {value!r}")
     quantity = result.get("quantity")
+    if quantity is not None and _number(quantity) is None:
+        raise InvalidResponse("openai", f"{where}: field 'quantity' is not a number: {quantity!r}")
     return {
         "kind": ledger.KIND_COST, "item": _text(result.get("line_item")), "model": "",
         "project": _text(result.get("project_id")), "api_key": _text(result.get("api_key_id")),
         # OpenAI costs are dollars (parsed as Decimal, never float)
-        "cost_usd": ledger.money(value), "cost_status": ledger.COST_BILLED,
-        "quantity": float(quantity) if quantity is not None else None,
+        "cost_usd": ledger.money(dollars), "cost_status": ledger.COST_BILLED,
+        "quantity": float(_number(quantity)) if quantity is not None else None,
         "quantity_unit": result.get("quantity_unit"), "origin": "/organization/costs",
     }
 
@@ -179,11 +225,11 @@ def anthropic_bucket(report: str, bucket: dict) -> list[dict]:
 def _anthropic_usage(result: dict, where: str, when: datetime) -> dict:
     uncached = _count(result, "uncached_input_tokens", where, "anthropic")
     read = _count(result, "cache_read_input_tokens", where, "anthropic")
-    creation = _field(result, "cache_creation", where, "anthropic")
-    w5m = _count(creation, "ephemeral_5m_input_tokens", f"{where} cache_creation", "anthropic")
-    w1h = _count(creation, "ephemeral_1h_input_tokens", f"{where} cache_creation", "anthropic")
+    creation = _optional(result, "cache_creation", where, "anthropic")
+    w5m = _count(creation, "ephemeral_5m_input_tokens", f"{where} cache_creation", "anthropic", required=False) or 0
+    w1h = _count(creation, "ephemeral_1h_input_tokens", f"{where} cache_creation", "anthropic", required=False) or 0
     out = _count(result, "output_tokens", where, "anthropic")
-    tool_use = result.get("server_tool_use") or {}
+    tool_use = _optional(result, "server_tool_use", where, "anthropic")
     searches = _count(tool_use, "web_search_requests", f"{where} server_tool_use", "anthropic", required=False)
     model = _text(result.get("model"))
     tier = _text(result.get("service_tier"))
@@ -216,11 +262,8 @@ def _anthropic_cost(result: dict, where: str, when: datetime) -> dict:
     currency = _text(result.get("currency")).upper()
     if currency != "USD":
         raise InvalidResponse("anthropic", f"{where}: currency {currency!r} is not USD")
-    try:
-        cents = Decimal(str(amount))
-    except InvalidOperation:
-        raise InvalidResponse("anthropic", f"{where}: amount is not a decimal: {amount!r}") from None
-    if not cents.is_finite():
+    cents = _number(amount)  # a decimal string in the spec ("123.78912"); a JSON number is read the same way
+    if cents is None:
         raise InvalidResponse("anthropic", f"{where}: amount is not a decimal: {amount!r}")
     return {
         "kind": ledger.KIND_COST, "item": _text(result.get("description")),

@@ -43,6 +43,10 @@ ENDPOINTS = {
     AN_COST: ("anthropic", ("workspace_id", "description"), 31),
 }
 _DEC = "@@dec:"
+# How numbers are written: "spec" as the specs show them (OpenAI amount.value a JSON number, Anthropic amount a
+# decimal string, counts JSON numbers); "live" as the live OpenAI Costs API sends amounts (numeric strings,
+# steipete/CodexBar#999); "mixed" both in one page (CodexBar's regression test); "strings" every number a string.
+SHAPES = ("spec", "live", "mixed", "strings")
 
 
 @dataclass
@@ -111,7 +115,10 @@ class FakeProvider:
         return self.url
 
     def reset(self) -> None:
+        """Seeded data back, faults and counts cleared, numbers in the mixed shape (see SHAPES)."""
         with self.lock:
+            self.shape = "mixed"
+            self.recorded: dict[str, bytes] = {}
             self.counts.clear()
             self.faults.clear()
             self._cursors.clear()
@@ -122,6 +129,13 @@ class FakeProvider:
         with self.lock:
             self.faults.append(f)
         return f
+
+    def serve(self, path: str, body: bytes) -> None:
+        """Answer path with a recorded response body (a corpus file's bytes, as they are) until reset(): the first
+        page as given, the page its next_page names as the empty last page; every other endpoint answers with no
+        buckets meanwhile."""
+        with self.lock:
+            self.recorded[path] = body
 
     def empty(self, day: date) -> None:
         """Make day a day without usage or cost (its buckets come back with no results) until reset()."""
@@ -183,6 +197,8 @@ class FakeProvider:
         denied = self._auth(provider, req.headers)
         if denied:
             return denied
+        if self.recorded:
+            return self._recorded(path, provider, query)
         try:
             page_no, offset, listing = self._cursor(path, query)
         except ValueError as exc:
@@ -210,6 +226,16 @@ class FakeProvider:
         if fault and fault.kind == "truncated":
             raw = raw[: len(raw) // 2]
         return status, headers, raw
+
+    def _recorded(self, path: str, provider: str, query: dict) -> tuple[int, dict, bytes]:
+        body = self.recorded.get(path)
+        token = query.get("page", [None])[0]
+        if body is not None and token is None:
+            return 200, {"Content-Type": "application/json"}, body
+        if body is not None and token != json.loads(body).get("next_page"):
+            return _bad(provider, "invalid page cursor")
+        empty = {"data": [], "has_more": False, "next_page": None}
+        return _json(200, {"object": "page", **empty} if provider == "openai" else empty)
 
     def _auth(self, provider: str, headers) -> tuple | None:
         if provider == "openai":
@@ -298,7 +324,7 @@ class FakeProvider:
     def _bucket(self, path: str, provider: str, day: date, group_by: set[str]) -> dict:
         with self.lock:
             records = [dict(r) for r in self.data[path].get(day, [])]
-        results = _aggregate(path, records, group_by)
+        results = _shaped(_aggregate(path, records, group_by), self.shape)
         if provider == "openai":
             return {"object": "bucket", "start_time": _day_ts(day), "end_time": _day_ts(day + timedelta(days=1)),
                     "results": results}
@@ -353,6 +379,23 @@ def _aggregate(path: str, records: list[dict], group_by: set[str]) -> list[dict]
             out["amount"] = str(out["amount"])  # a decimal string in cents
         elif path == OA_COSTS:
             out["amount"]["value"] = _DEC + str(out["amount"]["value"])  # a JSON number in dollars
+    return results
+
+
+def _shaped(results: list[dict], shape: str) -> list[dict]:
+    """The results' numbers written in the given shape (SHAPES); amounts arrive from _aggregate as the spec has them."""
+    if shape not in SHAPES:
+        raise ValueError(f"unknown shape {shape!r}")
+    for n, out in enumerate(results):
+        amount = out.get("amount")
+        if isinstance(amount, dict) and str(amount["value"]).startswith(_DEC):  # OpenAI dollars
+            if shape in ("live", "strings") or (shape == "mixed" and n % 2):
+                amount["value"] = amount["value"][len(_DEC):]
+        if shape == "strings":
+            for obj in (out, out.get("cache_creation") or {}, out.get("server_tool_use") or {}):
+                for k, v in obj.items():
+                    if isinstance(v, int) and not isinstance(v, bool):
+                        obj[k] = str(v)
     return results
 
 
