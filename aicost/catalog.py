@@ -33,9 +33,9 @@ PROVIDERS: dict[str, ProviderInfo] = {
         ),
         ProviderInfo(
             "github-copilot", "GitHub Copilot", False,
-            "GitHub → Settings → Billing and licensing → Premium request analytics: download the premium "
-            "request usage report (CSV) and import it below, or enter the month's net amount. Seats are "
-            "seats × plan price per month.",
+            "GitHub → Settings → Billing and licensing → Usage: download the usage report (CSV: the Copilot "
+            "premium request or AI credits report, or the metered usage report with seats) and import it "
+            "below, or enter the month's net amount. Seats are seats × plan price per month.",
         ),
         ProviderInfo(
             "local", "Local model", False,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from aicost import clock, ledger
 from aicost.errors import InvalidInput
@@ -18,12 +18,21 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# The earliest day aicost accepts: no AI API billed before it, and a typo (0026, 1900) is caught, not stored.
+EARLIEST_DAY = date(2000, 1, 1)
+
+
 def today_utc() -> date:
     return clock.today()
 
 
-def money(value, field: str, ceiling: Decimal) -> Decimal | None:
-    """A dollar amount from text or a number: None when blank; never negative, NaN, infinite or over ceiling."""
+def money(value, field: str, ceiling: Decimal, *, negative: bool = False, exact: bool = True) -> Decimal | None:
+    """A dollar amount from text or a number: None when blank; never NaN, infinite or over the ceiling either way.
+
+    negative: a credit or refund line of a provider's bill may be below zero (never a typed amount).
+    exact: more decimals than the ledger keeps is an error; False rounds to the ledger's nano-dollars instead,
+    for providers' exports, whose amounts carry float artefacts (0.4272621300000001, 6.72E-06).
+    """
     if _blank(value):
         return None
     if isinstance(value, float):
@@ -44,12 +53,12 @@ def money(value, field: str, ceiling: Decimal) -> Decimal | None:
         raise InvalidInput(field, "is not a number (NaN)")
     if amount.is_infinite():
         raise InvalidInput(field, "must be finite")
-    if amount < 0:
+    if amount < 0 and not negative:
         raise InvalidInput(field, "must not be negative")
-    if amount > ceiling:
+    if abs(amount) > ceiling:
         raise InvalidInput(field, f"{amount} is over the ceiling of ${ceiling:,} per row (AICOST_MAX_ROW_COST_USD)")
-    quantised = ledger.money(amount)
-    if quantised != amount:
+    quantised = amount.quantize(ledger.MONEY_QUANTUM, rounding=ROUND_HALF_EVEN)
+    if quantised != amount and exact:
         raise InvalidInput(field, f"has more than {ledger.MONEY_SCALE} decimal places")
     return quantised
 
@@ -90,25 +99,33 @@ def quantity(value, field: str) -> float | None:
 
 
 def day(value, field: str, *, today: date | None = None) -> date:
-    """A UTC day (YYYY-MM-DD, or a date); not in the future."""
+    """A UTC day from YYYY-MM-DD, a date, or a timestamp, from EARLIEST_DAY to today (never in the future).
+
+    A timestamp is converted to its UTC day, never cut: "2026-11-01T23:59:59-05:00" is 2026-11-02; one without a
+    zone ("2026-03-31 02:00", an export's UTC hour) is read as UTC. A time that does not exist is refused.
+    """
     if _blank(value):
         raise InvalidInput(field, "is empty (expected YYYY-MM-DD)")
     if isinstance(value, datetime):
-        value = value.date()
+        value = _utc_day(value)
     if not isinstance(value, date):
         text = str(value).strip()
         try:
-            value = date.fromisoformat(text[:10]) if _looks_timestamped(text) else date.fromisoformat(text)
+            value = date.fromisoformat(text) if len(text) == 10 else _utc_day(datetime.fromisoformat(text))
         except ValueError:
-            raise InvalidInput(field, f"{text!r} is not a date in the form YYYY-MM-DD") from None
+            raise InvalidInput(field, f"{text!r} is not a date in the form YYYY-MM-DD (or a timestamp with a "
+                                      "valid time)") from None
+    if value < EARLIEST_DAY:
+        raise InvalidInput(field, f"{value.isoformat()} is before {EARLIEST_DAY.isoformat()}, the earliest day "
+                                  "aicost accepts")
     if value > (today or today_utc()):
         raise InvalidInput(field, f"{value.isoformat()} is in the future (UTC)")
     return value
 
 
-def _looks_timestamped(text: str) -> bool:
-    # "2026-03-22T10:00:00Z" or "2026-03-22 10:00:00": the UTC day is the first ten characters
-    return len(text) > 10 and text[10] in "T " and bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text[:10]))
+def _utc_day(moment: datetime) -> date:
+    """The UTC day of a timestamp; one without a zone is UTC already."""
+    return moment.astimezone(UTC).date() if moment.tzinfo is not None else moment.date()
 
 
 def flag(value, field: str) -> bool:

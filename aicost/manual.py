@@ -38,6 +38,8 @@ class Entry:
     project: str | None = None
     subscription: bool = False  # a flat charge for seats or a plan, kept apart from metered use
     extra: dict = field(default_factory=dict)  # further ledger measures (cache tokens) from imports
+    negative: bool = False  # the cost may be below zero (a credit line of a provider's bill; never typed in)
+    exact: bool = True  # False: a cost with more decimals than the ledger keeps is rounded (providers' files)
 
 
 def day_start(day: date) -> datetime:
@@ -86,7 +88,7 @@ def _build_row(entry: Entry, settings: Settings | None, today: date | None, sour
     until = fields.day(entry.until, "until", today=today) if not fields._blank(entry.until) else None
     width, end = period(start, until)
     model = fields.text(entry.model, "model", limit=200)
-    cost = fields.money(entry.cost, "cost", settings.max_row_cost_usd)
+    cost = fields.money(entry.cost, "cost", settings.max_row_cost_usd, negative=entry.negative, exact=entry.exact)
     input_tokens = fields.count(entry.input_tokens, "input_tokens")
     output_tokens = fields.count(entry.output_tokens, "output_tokens")
     requests = fields.count(entry.requests, "requests")

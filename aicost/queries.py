@@ -18,7 +18,7 @@ from decimal import Decimal
 import pandas as pd
 import sqlalchemy as sa
 
-from aicost import ledger
+from aicost import coverage, ledger
 from aicost.store import Store
 
 TOKEN_MEASURES = (
@@ -50,9 +50,7 @@ class Filters:
 
 def _model(prefix: str = "") -> str:
     """The model of a row as reports show it (an OpenAI cost line's model is its line item's first part)."""
-    p = prefix
-    return (f"(CASE WHEN {p}kind = 'cost' AND {p}model = '' AND {p}provider = 'openai' AND {p}item <> ''"
-            f" THEN split_part({p}item, ', ', 1) ELSE {p}model END)")
+    return coverage.bill_model(prefix)
 
 
 def _where(f: Filters, params: dict, prefix: str = "") -> str:
@@ -325,6 +323,32 @@ def reconciliation(store: Store, f: Filters, by: str = "model_day") -> pd.DataFr
     frame["gap_usd"] = [b - e if b is not None and e is not None else None
                         for b, e in zip(frame["billed_usd"], frame["estimate_usd"])]
     frame["gap_ratio"] = [_ratio(g, e) for g, e in zip(frame["gap_usd"], frame["estimate_usd"])]
+    return frame
+
+
+def allowances(store: Store, f: Filters) -> pd.DataFrame:
+    """Plans' included allowances per provider, month and unit, where a bill shows them (GitHub Copilot's premium
+    requests or AI credits): the allowance included (each user's monthly quota, summed over users), what was used
+    inside it (the discounted quantity), what was billed beyond it, and the gross and discount amounts."""
+    params: dict = {"start_ts": datetime.combine(f.start, time()),
+                    "end_ts": datetime.combine(f.end + timedelta(days=1), time())}
+    month = "strftime(bucket_start, '%Y-%m')" if store.dialect == "duckdb" else "to_char(bucket_start, 'YYYY-MM')"
+    where = (f"bucket_start >= :start_ts AND bucket_start < :end_ts AND (gross_usd IS NOT NULL"
+             f" OR included_quantity IS NOT NULL){_where(f, params)}")
+    sql = f"""
+        SELECT provider, month, unit, sum(quota) AS included, sum(used) AS used, sum(quantity) AS quantity,
+               sum(billed) AS billed_usd, sum(gross) AS gross_usd, sum(discount) AS discount_usd
+        FROM (SELECT provider, {month} AS month, coalesce(quantity_unit, '') AS unit, api_key,
+                     max(included_quantity) AS quota, sum(quantity) AS quantity,
+                     sum(CASE WHEN gross_usd > 0 THEN quantity * CAST(discount_usd AS DOUBLE PRECISION)
+                              / CAST(gross_usd AS DOUBLE PRECISION) ELSE 0 END) AS used,
+                     sum(cost_usd) AS billed, sum(gross_usd) AS gross, sum(discount_usd) AS discount
+              FROM {ledger.TABLE} WHERE {where} GROUP BY 1, 2, 3, 4) per_user
+        GROUP BY provider, month, unit ORDER BY month DESC, provider, unit
+    """
+    frame = _run(store, sql, params)
+    for m in ("billed_usd", "gross_usd", "discount_usd"):
+        frame[m] = frame[m].map(lambda v: _dec(v) or Decimal(0))
     return frame
 
 

@@ -89,6 +89,16 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             """,
         ),
     ),
+    (
+        5,
+        (
+            # what a provider's bill shows beside the net amount: gross before discounts, the discount (e.g. a
+            # plan's included allowance), and the allowance itself
+            "ALTER TABLE usage ADD COLUMN gross_usd DECIMAL(18,9)",
+            "ALTER TABLE usage ADD COLUMN discount_usd DECIMAL(18,9)",
+            "ALTER TABLE usage ADD COLUMN included_quantity DOUBLE",
+        ),
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -39,6 +39,7 @@ class Outcome:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    replaced_imports: int = 0  # imported bill lines of the window's days, replaced by the synced bill
     requests: int = 0
     error: str | None = None
     dry_run: bool = False
@@ -54,6 +55,8 @@ class Outcome:
         if self.status == FAILED:
             return f"{self.provider}: failed: {self.error}"
         changes = f"{self.new} new, {self.updated} updated, {self.removed} removed, {self.unchanged} unchanged"
+        if self.replaced_imports:
+            changes += f"; {self.replaced_imports} imported bill line(s) of these days replaced by the synced bill"
         verb = "would change" if self.dry_run else "synced"
         tail = " (dry run: nothing written)" if self.dry_run else ""
         return (f"{self.provider}: {verb} {self.window} (UTC): {self.rows} rows from {self.requests} "
@@ -152,7 +155,9 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
             else:
                 with store.transaction() as conn:
                     result = store.upsert(rows, scope=scope, conn=conn)
-                    # estimates imported or typed in for these days are now covered by the provider's own figures
+                    # an imported copy of the bill for these days gives way to the bill itself, and estimates
+                    # imported or typed in for them are now covered by the provider's own figures
+                    outcome.replaced_imports = coverage.replace_imported_bills(conn, name, window.start, window.end)
                     coverage.cover_estimates(conn, name, window.start, window.end)
                     _record(conn, outcome, started, result)
         outcome.new, outcome.updated, outcome.unchanged, outcome.removed = (

@@ -134,10 +134,12 @@ with add_tab:
 
 with import_tab:
     st.markdown(
-        "Accepted: the **Anthropic Console** usage export, the **OpenAI** usage dashboard export (one file per "
-        "endpoint), the **GitHub Copilot** premium request usage report, and the **aicost template** below. "
-        "The format is detected from the header. A file with any bad row is rejected whole; importing the same "
-        "file again changes nothing, and an export overlapping an earlier one replaces those days."
+        "Accepted: the **OpenAI** usage and cost exports, the **Anthropic Console** usage and cost exports, "
+        "**GitHub**'s Copilot usage reports (premium requests or AI credits) and metered usage report, and the "
+        "**aicost template** below (README lists every format). The format is detected from the header. Cost "
+        "exports and reports are the provider's bill: they cover the token estimates of the same days. A file "
+        "with any bad row is rejected whole; importing the same file again changes nothing, and an export "
+        "overlapping an earlier one replaces those days."
     )
     st.download_button("Download the CSV template", imports.template_csv(), file_name="aicost-template.csv",
                        mime="text/csv", key="import_template")
@@ -145,7 +147,8 @@ with import_tab:
                + ". `date` and `provider` are required; `end_date` makes a period.")
     upload = st.file_uploader("CSV file", type=["csv"], key="import_file",
                               max_upload_size=max(1, math.ceil(settings.import_max_bytes / 1_000_000)))
-    fmt = st.selectbox("Format", ["Detect from header", *imports.FORMATS], key="import_format")
+    fmt = st.selectbox("Format", ["Detect from header", *imports.FORMATS], key="import_format",
+                       format_func=lambda n: imports.BY_NAME[n].title if n in imports.BY_NAME else n)
     if st.button("Import", type="primary", disabled=upload is None, key="import_submit") and upload is not None:
         try:
             result = imports.import_bytes(ui.store(), upload.getvalue(), upload.name, settings=settings,
@@ -160,10 +163,10 @@ with import_tab:
             st.error(f"Not imported. {exc}")
         else:
             ui.clear()
-            u = result.upsert
-            st.success(f"Imported {result.origin} ({result.format}): {result.rows} row(s) — {u.new} new, "
-                       f"{u.updated} updated, {u.unchanged} unchanged; {result.estimated} estimated, "
-                       f"{result.unpriced} unpriced.")
+            summary = result.summary()
+            (st.success if result.rows else st.info)(summary[0].upper() + summary[1:] + ".")
+            if result.notes():
+                st.info("\n".join(f"- {note}" for note in result.notes()))
             if result.warning():
                 st.warning(result.warning()[0].upper() + result.warning()[1:] + ".")
 

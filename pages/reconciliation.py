@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
@@ -64,6 +65,27 @@ else:
                      labels={"day": "Day (UTC)", "Gap": "Billed − estimate (USD)"}, title="Daily gap by provider")
         fig.update_layout(legend_title_text="", margin=dict(t=40, b=0))
         st.plotly_chart(fig, width="stretch")
+
+allowances = ui.read("allowances", f)
+if not allowances.empty:
+    st.subheader("Included allowances")
+    st.caption("Plans that include an allowance per user and month (GitHub Copilot's premium requests or AI "
+               "credits), as the bill shows it: what the plans include, how much was used inside it (the discount) "
+               "and what was billed beyond it.")
+
+    def _qty(value) -> str:
+        return "—" if value is None or value != value else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+    st.dataframe(pd.DataFrame({
+        "Provider": allowances["provider"].map(ui.provider_name), "Month": allowances["month"],
+        "Unit": allowances["unit"], "Included": allowances["included"].map(_qty),
+        "Used inside it": allowances["used"].map(_qty),
+        "Used %": [f"{u / i:.0%}" if i and i == i and u == u else "—"
+                   for u, i in zip(allowances["used"], allowances["included"], strict=True)],
+        "Quantity": allowances["quantity"].map(_qty), "Gross": allowances["gross_usd"].map(ui.money),
+        "Discount": allowances["discount_usd"].map(ui.money), "Billed": allowances["billed_usd"].map(ui.money),
+    }), hide_index=True, width="stretch")
+    ui.downloads(allowances, "allowances")
 
 st.subheader("Unpriced usage")
 unpriced = ui.read("unpriced", f)

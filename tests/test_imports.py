@@ -93,9 +93,12 @@ def test_copilot_premium_request_report_uses_net_amount(store):
     assert (r.format, r.rows, r.estimated, r.unpriced) == ("copilot", 3, 0, 0)
     got = {(x["bucket_start"].day, x["api_key"], x["model"]): x for x in rows(store)}
     alice = got[(2, "alice", "Claude Sonnet 4")]
-    assert alice["cost_usd"] == Decimal("12.0") and alice["cost_status"] == ledger.COST_ENTERED
+    assert alice["cost_usd"] == Decimal("12.0") and alice["cost_status"] == ledger.COST_BILLED  # GitHub's bill
     assert alice["kind"] == ledger.KIND_COST and alice["provider"] == "github-copilot"
     assert alice["quantity"] == 320 and alice["project"] == "acme" and alice["item"] == "copilot_premium_request"
+    # what the bill shows beside the net amount: gross, the allowance's discount, the monthly allowance
+    assert (alice["gross_usd"], alice["discount_usd"], alice["included_quantity"]) == (
+        Decimal("12.8"), Decimal("0.8"), 300)
     assert got[(2, "bob", "GPT-5")]["cost_usd"] == 0 and got[(2, "bob", "GPT-5")]["quantity"] == 33.75
     total = sum(x["cost_usd"] for x in rows(store))
     assert total == Decimal("12.4")
@@ -186,7 +189,6 @@ def test_size_limit(store, tmp_path, monkeypatch):
     (b"", "empty"),
     (b"foo,bar\n1,2\n", "not recognised"),
     (b"\xff\xfe\x00d", "UTF-8"),
-    (b"Timestamp,User,Model,Requests Used,Exceeds Monthly Quota,Total Monthly Quota\n", "older Copilot"),
 ])
 def test_unreadable_files(store, content, words):
     with pytest.raises(InvalidInput, match=words):
@@ -301,7 +303,8 @@ def test_openai_missing_start_column_names_real_columns(store, tmp_path):
     f.write_text("model,input_tokens,output_tokens,end_time\ngpt-4o,1,1,1772409600\n")
     with pytest.raises(InvalidInput) as info:
         imports.import_file(store, f, format="openai", today=TODAY)
-    assert str(info.value).endswith("missing column(s) for the openai format: start_time_iso or start_time")
+    assert str(info.value).endswith("missing column(s) for the openai format (OpenAI usage export): start_time_iso or "
+                                    "start_time")
     f.write_text("model,start_time,input_tokens\ngpt-4o,99999999999999,1\n")
     with pytest.raises(imports.FileRejected, match="row 2: start_time: 99999999999999 is not a Unix time"):
         imports.import_file(store, f, today=TODAY)

@@ -56,7 +56,7 @@ def test_page_in_navigation_and_labels(app_test, store):
     fill(at, provider="Perplexity")
     assert any("Usage Metrics" in m.value and "Invoice history" in m.value for m in at.markdown)
     fill(at, provider="GitHub Copilot")
-    assert any("premium request usage report" in m.value for m in at.markdown)
+    assert any("premium request or AI credits report" in m.value for m in at.markdown)
     fill(at, provider="OpenAI")
     assert not any("no usage API" in w.value for w in at.warning)
 
@@ -186,7 +186,8 @@ def test_upload_import_and_reimport(app_test, store):
     at.file_uploader(key="import_file").set_value(("premium_request_usage_report.csv", data, "text/csv")).run()
     at.button(key="import_submit").click().run()
     assert not at.exception
-    assert "Imported premium_request_usage_report.csv (copilot): 3 row(s) — 3 new" in at.success[0].value
+    assert ("Imported premium_request_usage_report.csv as GitHub Copilot usage report (copilot): 3 row(s): 3 new"
+            in at.success[0].value)
     assert set(at.dataframe[0].value["Label"]) == {"imported"}
     at.button(key="import_submit").click().run()
     assert "0 new, 0 updated, 3 unchanged" in at.success[0].value

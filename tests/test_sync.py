@@ -68,6 +68,25 @@ def test_totals_equal_the_billed_totals_to_the_cent(run, store, fake):
     assert store.scalar("SELECT count(*) FROM usage WHERE cost_status = 'covered' AND estimate_usd > 0") > 0
 
 
+@pytest.mark.parametrize("shape", fakeprovider.SHAPES)
+def test_numbers_as_json_numbers_or_strings_read_exactly(run, store, fake, shape):
+    """The live OpenAI Costs API sends amount.value as a numeric string: a 28-day sync matches the bill to the
+    cent whichever way the numbers come, and syncing again changes nothing."""
+    fake.shape = shape
+    since, until = TODAY - timedelta(days=28), TODAY - timedelta(days=1)
+    first = run(since=since, until=until)
+    assert all(o.status == "ok" for o in first.values()), {p: o.error for p, o in first.items()}
+    for provider in ("openai", "anthropic"):
+        assert billed(store, provider, since, until) == fake.billed_total(provider, since, until)
+    recs = fake.records(AN_MESSAGES, since, until)
+    assert store.scalar("SELECT sum(output_tokens) FROM usage WHERE provider = 'anthropic'") == sum(
+        r["output_tokens"] for r in recs)
+    before = snapshot(store)
+    again = run(since=since, until=until)
+    assert all((o.new, o.updated, o.removed) == (0, 0, 0) for o in again.values())
+    assert snapshot(store) == before
+
+
 def test_anthropic_priority_tier_is_spend_by_estimate_and_code_execution_is_billed(run, store, fake):
     run(["anthropic"], since=SINCE, until=UNTIL)
     priority = store.frame("SELECT cost_usd, estimate_usd, cost_status FROM usage WHERE provider = 'anthropic'"
@@ -314,3 +333,20 @@ def test_spool_files_are_gone_after_a_sync(run, monkeypatch, tmp_path):
     outcomes = run(since=SINCE, until=UNTIL)
     assert all(o.status == "ok" and o.rows > 0 for o in outcomes.values())
     assert list(spools.iterdir()) == []
+
+
+def test_a_sync_replaces_an_imported_copy_of_the_bill_for_its_days(run, store, fake, tmp_path):
+    from aicost import imports
+
+    inside, outside = UNTIL - timedelta(days=2), SINCE - timedelta(days=5)
+    f = tmp_path / "cost_export.csv"
+    f.write_text("start_time_iso,amount_value,amount_currency,line_item\n"
+                 f"{inside}T00:00:00+00:00,5.00,usd,\"gpt-4o-2024-08-06, input\"\n"
+                 f"{outside}T00:00:00+00:00,7.00,usd,\"gpt-4o-2024-08-06, input\"\n")
+    assert imports.import_file(store, f).rows == 2
+    outcome = run(["openai"], since=SINCE, until=UNTIL)["openai"]
+    assert outcome.replaced_imports == 1
+    assert "1 imported bill line(s) of these days replaced by the synced bill" in outcome.summary()
+    assert billed(store, "openai") == fake.billed_total("openai", SINCE, UNTIL)  # the bill once, not twice
+    kept = store.frame("SELECT bucket_start, cost_usd FROM usage WHERE source = 'import'").to_dict("records")
+    assert [(r["bucket_start"].date(), r["cost_usd"]) for r in kept] == [(outside, Decimal("7.00"))]

@@ -9,7 +9,8 @@ from aicost import imports
 from aicost.store import open_store
 
 NAME = "import"
-HELP = "import a CSV: Anthropic Console usage export, OpenAI usage export, Copilot premium request report, template"
+HELP = ("import a CSV: an OpenAI or Anthropic Console usage or cost export, a GitHub billing or Copilot usage "
+        "report, or the aicost template")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -19,9 +20,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     r = imports.import_file(open_store(), args.file, format=args.format)
-    u = r.upsert
-    print(f"imported {r.origin} ({r.format}): {r.rows} row(s): {u.new} new, {u.updated} updated, "
-          f"{u.unchanged} unchanged; {r.estimated} estimated, {r.unpriced} unpriced")
+    print(r.summary())
+    for note in r.notes():
+        print(f"- {note}")
     if r.warning():
         print(f"aicost: warning: {r.warning()}", file=sys.stderr)
     return 0

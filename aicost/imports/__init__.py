@@ -1,0 +1,306 @@
+"""CSV imports: know a file by what it is, validate every line, write all of it or nothing.
+
+A format is recognised from the header (and, for an export with no data, from the file's name): usage exports
+become usage rows with token estimates, cost exports and bills become billed cost rows, which cover the
+estimates of the same days (aicost.coverage) as synced billed cost covers synced usage. Lines with no usage
+add nothing; lines that are not AI spend (GitHub Actions, storage) are counted and skipped; columns a format does
+not read are named. Imported rows carry source='import' and the file's name as origin; the file name is not part
+of the natural key, so overlapping exports replace each other's days instead of adding up, and importing a file
+again changes nothing. Formats: FORMATS (README lists each with its header).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from aicost import coverage, ledger
+from aicost.errors import InvalidInput
+from aicost.imports import anthropic, github, openai, template
+from aicost.imports.csvfile import canon, read, shape_problem
+from aicost.imports.format import NO_USAGE, Context, Format, Skip
+from aicost.imports.template import TEMPLATE_COLUMNS, template_csv
+from aicost.settings import Settings, get_settings
+from aicost.store import Store, UpsertResult
+
+__all__ = ["FORMATS", "MAX_PROBLEMS", "TEMPLATE_COLUMNS", "FileRejected", "ImportResult", "canon", "detect",
+           "import_bytes", "import_file", "parse", "template_csv"]
+
+# in the order a header is tried against them
+_RECOGNISERS = (anthropic.recognise, github.recognise, template.recognise, openai.recognise)
+ALL: tuple[Format, ...] = (anthropic.USAGE, anthropic.COST, openai.USAGE, openai.COST, github.REPORT,
+                           github.USAGE_REPORT, github.REQUESTS, template.GENERIC)
+BY_NAME: dict[str, Format] = {f.name: f for f in ALL}
+FORMATS: tuple[str, ...] = tuple(BY_NAME)
+MAX_PROBLEMS = 20  # rows listed in a rejection; the rest are counted
+
+
+class FileRejected(InvalidInput):
+    """A file with bad rows: nothing of it was written. problems lists (row number, reason)."""
+
+    def __init__(self, file_name: str, problems: list[tuple[int, str]], notes: tuple[str, ...] = ()):
+        self.problems, self.notes = problems, notes
+        shown = "; ".join(f"row {n}: {reason}" for n, reason in problems[:MAX_PROBLEMS])
+        more = f"; and {len(problems) - MAX_PROBLEMS} more" if len(problems) > MAX_PROBLEMS else ""
+        hint = "".join(f" (note: {note})" for note in notes)
+        super().__init__(file_name, f"rejected, nothing imported: {len(problems)} bad row(s): {shown}{more}{hint}")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A validated file: its format, the ledger rows its lines make, and what was left out or not used."""
+
+    format: Format
+    rows: list[dict]
+    lines: int  # data lines read (blank lines not counted)
+    skipped: Counter = field(default_factory=Counter)  # (reason, detail) -> lines
+    unused: tuple[str, ...] = ()  # one sentence per column not used
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    format: str
+    origin: str
+    rows: int  # ledger rows written (after merging rows of one key)
+    upsert: UpsertResult
+    estimated: int = 0
+    unpriced: int = 0
+    covered: int = 0  # estimated rows on days a bill (the billing API or an imported one) already reports
+    api_days: int = 0  # days with an entered amount where API rows exist too: the same spend may count twice
+    title: str = ""
+    billed: int = 0  # rows of the provider's bill
+    lines: int = 0
+    skipped: tuple[tuple[tuple[str, str], int], ...] = ()  # ((reason, detail), lines)
+    unused: tuple[str, ...] = ()
+    left_to_api: int = 0  # billed lines for days the provider's billing API already reports: not imported
+
+    def warning(self) -> str:
+        notes = []
+        if self.covered:
+            notes.append(f"{self.covered} estimated row(s) fall on days a bill already reports: kept for comparison, "
+                         "not counted as spend (no double counting)")
+        if self.api_days:
+            notes.append(f"the ledger also has API-synced rows for {self.api_days} day(s) with amounts from this "
+                         "file; if they are the same spend it is now counted twice — delete one of them")
+        return "; ".join(notes)
+
+    def summary(self) -> str:
+        """One line: what was imported."""
+        u = self.upsert
+        what = f"{self.origin} as {self.title} ({self.format})" if self.title else f"{self.origin} ({self.format})"
+        if not self.rows:
+            return f"imported nothing from {what}: no usage or cost in it"
+        kinds = f"{self.billed} billed, {self.estimated} estimated, {self.unpriced} unpriced"
+        return f"imported {what}: {self.rows} row(s): {u.new} new, {u.updated} updated, {u.unchanged} unchanged; {kinds}"
+
+    def notes(self) -> list[str]:
+        """What the import left out or did not read, one sentence each."""
+        out, reasons = [], {}
+        for (reason, detail), n in self.skipped:
+            reasons.setdefault(reason, []).append((detail, n))
+        for reason, details in reasons.items():
+            n = sum(k for _, k in details)
+            named = ", ".join(f"{d} {k}" for d, k in details if d)
+            out.append(f"{n} line(s) with {reason} added nothing" if reason == NO_USAGE
+                       else f"{n} line(s) skipped, {reason}" + (f": {named}" if named else ""))
+        if self.left_to_api:
+            out.append(f"{self.left_to_api} line(s) for days the provider's billing API already reports were not "
+                       "imported: the synced figures are the bill")
+        out.extend(self.unused)
+        return out
+
+
+def _recognise(names: set[str], file_name: str) -> Format | None:
+    for recognise in _RECOGNISERS:
+        found = recognise(names, file_name)
+        if found:
+            return found
+    return None
+
+
+def detect(header: list[str], file_name: str = "") -> str:
+    """The format of a CSV from its header row (and its name, for an export with no data)."""
+    found = _recognise({canon(h) for h in header}, file_name)
+    if found is None:
+        raise InvalidInput("file", "header not recognised as any format aicost imports (see README: Manual entries "
+                                   f"and CSV imports); its first columns: {', '.join(header[:6])}")
+    return found.name
+
+
+def _column(field_name: str, fmt: Format, file) -> str:
+    """The column of the user's file an error about a field is about, spelt as in the file's header."""
+    choices = fmt.columns.get(field_name, (field_name,))
+    for choice in choices:
+        found = file.column(canon(choice))
+        if found:
+            return found
+    return choices[0]
+
+
+def _unused(fmt: Format, file) -> tuple[str, ...]:
+    """A sentence per column the format does not read; for the template, what the column may have meant."""
+    unused = [(column, name) for column, name in zip(file.header, file.names, strict=True)
+              if name and name not in fmt.used]
+    if not unused:
+        return ()
+    if fmt is not template.GENERIC:
+        return (f"column(s) not used: {', '.join(c for c, _ in unused)}",)
+    out = []
+    columns = {c.replace("_", ""): c for c in TEMPLATE_COLUMNS}
+    for column, name in unused:
+        meant = fmt.known_as.get(name) or next(iter(difflib.get_close_matches(name, columns, n=1)), None)
+        meant = columns.get(meant, meant)
+        out.append(f"column {column} not recognised; the template calls it {meant}" if meant
+                   else f"column {column} not recognised (the template's columns: {', '.join(TEMPLATE_COLUMNS)})")
+    return tuple(out)
+
+
+def parse(data: bytes, file_name: str, *, format: str | None = None, settings: Settings | None = None,
+          today: date | None = None) -> Parsed:
+    """Validate a whole CSV file; raise FileRejected listing every bad row, or InvalidInput for the file."""
+    settings = settings or get_settings()
+    origin = Path(file_name).name
+    if len(data) > settings.import_max_bytes:
+        raise InvalidInput(origin, f"is {len(data):,} bytes, over the import limit of {settings.import_max_bytes:,} "
+                                   "(AICOST_IMPORT_MAX_BYTES)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(origin, "is not UTF-8 text; export it as CSV (UTF-8)") from None
+    try:
+        file = read(text)
+    except InvalidInput as exc:  # about the file as a whole: say which file
+        raise InvalidInput(origin, exc.reason) from None
+    if format is not None and format not in BY_NAME:
+        raise InvalidInput("format", f"{format!r} is not one of {', '.join(FORMATS)}")
+    fmt = BY_NAME[format] if format else BY_NAME[detect(file.header, origin)]
+    names = set(file.names)
+    missing = [" or ".join(alts) for alts in fmt.required if not any(canon(a) in names for a in alts)
+               and not names <= fmt.empty_header]
+    if missing:
+        raise InvalidInput(origin, f"missing column(s) for the {fmt.name} format ({fmt.title}): {', '.join(missing)}")
+    ctx = Context(origin, settings, today)
+    rows, problems, skipped, lines = [], [], Counter(), 0
+    for number, cells, broken in file.records:
+        if cells is None:
+            problems.append((number, broken))
+            break
+        if not any(c.strip() for c in cells):
+            continue  # blank lines (and rows of empty cells) are skipped
+        lines += 1
+        shape = shape_problem(cells, file, fmt.multiline)
+        if shape:
+            problems.append((number, shape))
+            continue
+        line = {n: c.strip() for n, c in zip(file.names, cells, strict=True)}
+        try:
+            made = fmt.parse(line, ctx)
+        except Skip as skip:
+            skipped[(skip.reason, skip.detail)] += 1
+            continue
+        except InvalidInput as exc:
+            problems.append((number, f"{_column(exc.field, fmt, file)}: {exc.reason}"))
+            continue
+        for row in made:
+            row["origin"] = origin
+        rows.extend(made)
+    unused = _unused(fmt, file)
+    if problems:
+        raise FileRejected(origin, problems, unused)
+    return Parsed(fmt, _merge(rows), lines, skipped, unused)
+
+
+_SUMMED = ("input_tokens", "uncached_input_tokens", "cache_read_tokens", "cache_write_tokens",
+           "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens", "requests", "web_search_requests")
+_SUMMED_MONEY = ("cost_usd", "estimate_usd", "gross_usd", "discount_usd")
+_MERGE_KEY = tuple(k for k in ledger.KEY if k != "entry_id")
+
+
+def _merge(rows: list[dict]) -> list[dict]:
+    """Rows of one natural key in one file (minute- or hour-level exports, several users) become one day row."""
+    merged: dict[tuple, dict] = {}
+    for row in rows:
+        full = ledger.complete(row)
+        key = tuple(full[k] for k in _MERGE_KEY)
+        if key not in merged:
+            merged[key] = full
+            continue
+        into = merged[key]
+        for m in _SUMMED:
+            if full[m] is not None:
+                into[m] = (into[m] or 0) + full[m]
+        for m in _SUMMED_MONEY:
+            if m in ("cost_usd", "estimate_usd"):
+                into[m] = None if into[m] is None or full[m] is None else into[m] + full[m]
+            elif full[m] is not None:
+                into[m] = (into[m] or 0) + full[m]
+        if full["quantity"] is not None:
+            into["quantity"] = (into["quantity"] or 0) + full["quantity"]
+        if full["included_quantity"] is not None:  # one user's monthly allowance, the same on each of their lines
+            into["included_quantity"] = max(into["included_quantity"] or 0, full["included_quantity"])
+        if into["cost_status"] != full["cost_status"] and ledger.COST_UNPRICED in (into["cost_status"], full["cost_status"]):
+            into.update(cost_status=ledger.COST_UNPRICED, cost_usd=None)
+        if full["note"] and full["note"] not in (into["note"] or ""):
+            into["note"] = "; ".join(n for n in (into["note"], full["note"]) if n)
+    for row in merged.values():
+        ident = "|".join(str(row[k]) for k in _MERGE_KEY)
+        row["entry_id"] = "imp-" + hashlib.sha256(ident.encode()).hexdigest()[:20]
+    return list(merged.values())
+
+
+def import_bytes(store: Store, data: bytes, file_name: str, *, format: str | None = None,
+                 settings: Settings | None = None, today: date | None = None) -> ImportResult:
+    """Import one CSV file: its rows, and the estimates they cover, in one transaction (all or nothing)."""
+    parsed = parse(data, file_name, format=format, settings=settings, today=today)
+    rows, covered, left = parsed.rows, 0, 0
+    result = UpsertResult()
+    if rows:
+        with store.transaction() as conn:
+            if parsed.format.billed:  # the synced bill wins over an imported copy of it
+                kept = coverage.without_api_days(conn, rows)
+                left, rows = len(rows) - len(kept), kept
+            if rows:
+                result = store.upsert(rows, conn=conn)
+                for provider in sorted({r["provider"] for r in rows}):
+                    mine = [r for r in rows if r["provider"] == provider]
+                    covered += coverage.cover_estimates(conn, provider, min(r["bucket_start"] for r in mine),
+                                                        max(r["bucket_end"] for r in mine))
+    statuses = [r["cost_status"] for r in rows]
+    return ImportResult(parsed.format.name, Path(file_name).name, len(rows), result,
+                        statuses.count(ledger.COST_ESTIMATED) - min(covered, statuses.count(ledger.COST_ESTIMATED)),
+                        statuses.count(ledger.COST_UNPRICED), covered, _entered_api_days(store, rows),
+                        title=parsed.format.title, billed=statuses.count(ledger.COST_BILLED), lines=parsed.lines,
+                        skipped=tuple(sorted(parsed.skipped.items())), unused=parsed.unused, left_to_api=left)
+
+
+def _entered_api_days(store: Store, rows: list[dict]) -> int:
+    """Days on which this file entered an amount (not an estimate) for a provider the ledger also holds API
+    rows for: the user should check these are not the same spend."""
+    days = 0
+    for provider in sorted({r["provider"] for r in rows if r["cost_status"] == ledger.COST_ENTERED}):
+        mine = [r for r in rows if r["provider"] == provider and r["cost_status"] == ledger.COST_ENTERED]
+        start = min(r["bucket_start"] for r in mine)
+        end = max(r["bucket_end"] for r in mine)
+        days += int(store.scalar(
+            f"SELECT count(DISTINCT CAST(bucket_start AS DATE)) FROM {ledger.TABLE}"
+            " WHERE source = 'api' AND provider = :p AND bucket_start >= :a AND bucket_start < :b",
+            {"p": provider, "a": start, "b": end}))
+    return days
+
+
+def import_file(store: Store, path: str | Path, *, format: str | None = None, settings: Settings | None = None,
+                today: date | None = None) -> ImportResult:
+    settings = settings or get_settings()
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidInput(str(path), f"cannot be read: {exc.strerror}") from None
+    if size > settings.import_max_bytes:  # refuse before reading it into memory
+        raise InvalidInput(path.name, f"is {size:,} bytes, over the import limit of {settings.import_max_bytes:,} "
+                                      "(AICOST_IMPORT_MAX_BYTES)")
+    return import_bytes(store, path.read_bytes(), path.name, format=format, settings=settings, today=today)
