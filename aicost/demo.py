@@ -39,8 +39,13 @@ def _ts(day: date) -> datetime:
     return datetime.combine(day, time())
 
 
-def _est(provider: str, model: str, **tokens) -> pricing.Estimate:
-    return pricing.estimate(provider, model, **tokens)
+def _priced(row: dict, *, spend: bool = False) -> dict:
+    """The row with its token estimate (at its own tier); spend: the estimate is the row's cost (no bill)."""
+    est = pricing.estimate_row(row)
+    row.update(estimate_usd=est.cost_usd, price_source=est.price_source)
+    if spend:
+        row.update(cost_usd=est.spend, cost_status=est.status)
+    return row
 
 
 def rows(today: date) -> Iterator[dict]:
@@ -60,14 +65,14 @@ def rows(today: date) -> Iterator[dict]:
             inp = int(daily * scale)
             cached = int(inp * 0.3) if endpoint == "completions" else 0
             out = int(inp * out_share)
-            est = _est("openai", model, input_tokens=inp, output_tokens=out, cache_read_tokens=cached)
-            yield {**base, "provider": "openai", "kind": ledger.KIND_USAGE, "item": endpoint, "model": model,
-                   "project": proj, "project_name": proj_name, "api_key": key, "api_key_name": key_name,
-                   "service_tier": tier, "input_tokens": inp, "uncached_input_tokens": inp - cached,
-                   "cache_read_tokens": cached, "output_tokens": out, "requests": max(1, inp // 2_000),
-                   "cost_status": ledger.COST_COVERED, "estimate_usd": est.cost_usd, "price_source": est.price_source}
+            row = _priced({**base, "provider": "openai", "kind": ledger.KIND_USAGE, "item": endpoint, "model": model,
+                           "project": proj, "project_name": proj_name, "api_key": key, "api_key_name": key_name,
+                           "service_tier": tier, "input_tokens": inp, "uncached_input_tokens": inp - cached,
+                           "cache_read_tokens": cached, "output_tokens": out, "requests": max(1, inp // 2_000),
+                           "cost_status": ledger.COST_COVERED})
+            yield row
             # billed within a few percent of the list-price estimate, as real bills are
-            billed[(proj, model)] += ledger.money(est.cost_usd * Decimal(str(round(rng.uniform(0.98, 1.03), 4))))
+            billed[(proj, model)] += ledger.money(row["estimate_usd"] * Decimal(str(round(rng.uniform(0.98, 1.03), 4))))
         for (proj, model), amount in billed.items():
             yield {**base, "provider": "openai", "kind": ledger.KIND_COST, "item": f"{model}, tokens",
                    "project": proj, "cost_usd": amount, "cost_status": ledger.COST_BILLED, "origin": "costs"}
@@ -79,36 +84,32 @@ def rows(today: date) -> Iterator[dict]:
             out = int(unc * out_share)
             tokens = {"input_tokens": unc + read + w5 + w1, "output_tokens": out, "cache_read_tokens": read,
                       "cache_write_tokens": w5 + w1, "cache_write_5m_tokens": w5, "cache_write_1h_tokens": w1}
-            est = _est("anthropic", model, **tokens)
-            yield {**base, "provider": "anthropic", "kind": ledger.KIND_USAGE, "item": "messages", "model": model,
-                   "project": ws, "project_name": ws_name, "api_key": key, "api_key_name": key_name,
-                   "service_tier": "standard", "context_window": "0-200k", **tokens, "uncached_input_tokens": unc,
-                   "web_search_requests": rng.randint(0, 40) if key == "apikey_agent" else 0,
-                   "cost_status": ledger.COST_COVERED, "estimate_usd": est.cost_usd, "price_source": est.price_source}
-            billed_a[(ws, model)] += est.cost_usd
+            row = _priced({**base, "provider": "anthropic", "kind": ledger.KIND_USAGE, "item": "messages",
+                           "model": model, "project": ws, "project_name": ws_name, "api_key": key,
+                           "api_key_name": key_name, "service_tier": "standard", "context_window": "0-200k", **tokens,
+                           "uncached_input_tokens": unc,
+                           "web_search_requests": rng.randint(0, 40) if key == "apikey_agent" else 0,
+                           "cost_status": ledger.COST_COVERED})
+            yield row
+            billed_a[(ws, model)] += row["estimate_usd"]
         for (ws, model), amount in billed_a.items():
             yield {**base, "provider": "anthropic", "kind": ledger.KIND_COST, "project": ws,
                    "item": f"{model} Usage - Tokens", "model": model, "cost_usd": ledger.money(amount),
                    "cost_status": ledger.COST_BILLED, "origin": "cost_report"}
         if day.weekday() == 2:  # priority tier: no cost_report line, so the estimate is the spend
-            tokens = {"input_tokens": 400_000, "output_tokens": 60_000}
-            est = _est("anthropic", "claude-sonnet-4-5", **tokens)
-            yield {**base, "provider": "anthropic", "kind": ledger.KIND_USAGE, "item": "messages",
-                   "model": "claude-sonnet-4-5", "project": "wrkspc_research", "project_name": "Research",
-                   "api_key": "apikey_agent", "api_key_name": "research-agent", "service_tier": "priority",
-                   "context_window": "0-200k", **tokens, "uncached_input_tokens": 400_000,
-                   "cost_usd": est.cost_usd, "cost_status": est.status, "estimate_usd": est.cost_usd,
-                   "price_source": est.price_source}
+            yield _priced({**base, "provider": "anthropic", "kind": ledger.KIND_USAGE, "item": "messages",
+                           "model": "claude-sonnet-4-5", "project": "wrkspc_research", "project_name": "Research",
+                           "api_key": "apikey_agent", "api_key_name": "research-agent", "service_tier": "priority",
+                           "context_window": "0-200k", "input_tokens": 400_000, "output_tokens": 60_000,
+                           "uncached_input_tokens": 400_000}, spend=True)
         # -- Groq: no billing API; token counts estimated with genai-prices (one model it does not know)
         for model, daily in (("llama-3.3-70b-versatile", 3_000_000), ("custom-finetune-v1", 200_000)):
             if model == "custom-finetune-v1" and offset % 7:
                 continue
             inp, out = int(daily * factor), int(daily * factor * 0.2)
-            est = _est("groq", model, input_tokens=inp, output_tokens=out)
-            yield {**base, "provider": "groq", "kind": ledger.KIND_USAGE, "model": model, "project": "default",
-                   "api_key": "groq-main", "input_tokens": inp, "uncached_input_tokens": inp, "output_tokens": out,
-                   "requests": inp // 1_500, "cost_usd": est.cost_usd, "cost_status": est.status,
-                   "estimate_usd": est.cost_usd, "price_source": est.price_source}
+            yield _priced({**base, "provider": "groq", "kind": ledger.KIND_USAGE, "model": model, "project": "default",
+                           "api_key": "groq-main", "input_tokens": inp, "uncached_input_tokens": inp,
+                           "output_tokens": out, "requests": inp // 1_500}, spend=True)
         # -- a local model: self-hosted, zero by intent
         inp = int(5_000_000 * factor)
         yield {**base, "provider": "local", "kind": ledger.KIND_USAGE, "model": "llama3.1:8b", "api_key": "",

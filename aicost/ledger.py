@@ -76,6 +76,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("cache_write_5m_tokens", "BIGINT", pa.int64()),
     Column("cache_write_1h_tokens", "BIGINT", pa.int64()),
     Column("output_tokens", "BIGINT", pa.int64()),
+    Column("input_audio_tokens", "BIGINT", pa.int64(), doc="audio input, part of input_tokens (cached part included)"),
+    Column("cache_audio_read_tokens", "BIGINT", pa.int64(), doc="cached audio input, part of input_audio_tokens"),
+    Column("output_audio_tokens", "BIGINT", pa.int64(), doc="audio output, part of output_tokens"),
+    Column("input_image_tokens", "BIGINT", pa.int64(), doc="image input, part of input_tokens (cached part included)"),
+    Column("cache_image_read_tokens", "BIGINT", pa.int64(), doc="cached image input, part of input_image_tokens"),
+    Column("output_image_tokens", "BIGINT", pa.int64(), doc="image output, part of output_tokens"),
     Column("requests", "BIGINT", pa.int64()),
     Column("web_search_requests", "BIGINT", pa.int64()),
     Column("cost_usd", _MONEY_SQL, _MONEY_ARROW, doc="spend in dollars; NULL when the row is not spend"),
@@ -98,6 +104,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("ingested_at", "TIMESTAMP", pa.timestamp("us"), doc="when the row was first written (UTC)"),
     Column("updated_at", "TIMESTAMP", pa.timestamp("us"), doc="when the row's values last changed (UTC)"),
 )
+
+# the audio and image parts of the token totals (OpenAI's usage reports them), priced at their own rates
+MODALITY_TOKENS = ("input_audio_tokens", "cache_audio_read_tokens", "output_audio_tokens", "input_image_tokens",
+                   "cache_image_read_tokens", "output_image_tokens")
 
 KEY: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.key)
 NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

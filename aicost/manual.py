@@ -120,11 +120,8 @@ def _build_row(entry: Entry, settings: Settings | None, today: date | None, sour
     }
     estimate = None
     if has_tokens and not self_hosted:
-        estimate = pricing.estimate(provider, model, input_tokens=input_tokens or 0, output_tokens=output_tokens or 0,
-                                    cache_read_tokens=cache_read, cache_write_tokens=cache_write,
-                                    cache_write_5m_tokens=entry.extra.get("cache_write_5m_tokens"),
-                                    cache_write_1h_tokens=entry.extra.get("cache_write_1h_tokens"),
-                                    when=day_start(start))
+        # at the row's own tier (service_tier, context_window) where an import gives one; base tier otherwise
+        estimate = pricing.estimate_row({**row, "cache_read_tokens": cache_read, "cache_write_tokens": cache_write})
         row["price_source"] = estimate.price_source
         row["estimate_usd"] = estimate.cost_usd
     if entry.subscription:
@@ -133,20 +130,10 @@ def _build_row(entry: Entry, settings: Settings | None, today: date | None, sour
         row.update(kind=ledger.KIND_USAGE, cost_usd=ledger.money(0), cost_status=ledger.COST_SELF_HOSTED)
     elif cost is not None:
         row.update(kind=ledger.KIND_COST, cost_usd=cost, cost_status=ledger.COST_ENTERED)
-    elif estimate is not None:
-        row.update(kind=ledger.KIND_USAGE, cost_usd=estimate.cost_usd, cost_status=estimate.status)
+    elif estimate is not None:  # tokens and web searches: what the usage costs with no bill to cover it
+        row.update(kind=ledger.KIND_USAGE, cost_usd=estimate.spend, cost_status=estimate.status)
     else:  # requests only: no way to price it, shown as unpriced
         row.update(kind=ledger.KIND_USAGE, cost_usd=None, cost_status=ledger.COST_UNPRICED)
-    return row
-
-
-def price_batch(row: dict) -> dict:
-    """A row of OpenAI Batch API usage (tier '...batch') estimated at the batch price, as the API sync does;
-    other rows as they are."""
-    if row.get("service_tier", "").endswith("batch") and row.get("estimate_usd") is not None:
-        row["estimate_usd"], row["price_source"] = pricing.batch_price(row["estimate_usd"], row["price_source"])
-        if row["cost_status"] == ledger.COST_ESTIMATED:
-            row["cost_usd"] = row["estimate_usd"]
     return row
 
 
@@ -193,10 +180,8 @@ def edit(store: Store, entry_id: str, entry: Entry, *, settings: Settings | None
     row["origin"] = old["origin"]
     row["ingested_at"] = old["ingested_at"]
     if old["source"] == "import":
-        for keep in ("item", "api_key", "service_tier", "context_window", "api_key_name", "project_name",
-                     "quantity", "quantity_unit"):
+        for keep in _IMPORT_DETAIL:
             row.setdefault(keep, _value(old[keep]))
-        price_batch(row)  # the kept tier may be a batch tier: priced as on import
     with store.transaction() as conn:  # one transaction: the old row goes only if the new one is written
         conn.execute(sa.text(f"DELETE FROM {ledger.TABLE} WHERE entry_id = :id AND source = :s"),
                      {"id": old["entry_id"], "s": old["source"]})
@@ -208,7 +193,10 @@ def _value(v):
 
 
 _CACHE_DETAIL = ("uncached_input_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_5m_tokens",
-                 "cache_write_1h_tokens", "web_search_requests")
+                 "cache_write_1h_tokens", "web_search_requests", *ledger.MODALITY_TOKENS)
+# what an imported row keeps through an edit that the form does not show (its tier prices it as on import)
+_IMPORT_DETAIL = ("item", "api_key", "service_tier", "context_window", "api_key_name", "project_name", "quantity",
+                  "quantity_unit", "gross_usd", "discount_usd", "included_quantity")
 
 
 def _keep_import_detail(entry: Entry, old: dict) -> Entry:
@@ -223,6 +211,9 @@ def _keep_import_detail(entry: Entry, old: dict) -> Entry:
         for name in _CACHE_DETAIL:
             if _value(old[name]) is not None:
                 extra.setdefault(name, int(old[name]))
+    for name in _IMPORT_DETAIL:
+        if _value(old[name]) is not None:
+            extra.setdefault(name, _value(old[name]))
     project = old["project"] if entry.project is None else entry.project
     return replace(entry, extra=extra, project=project)
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from aicost import ledger
+from aicost import ledger, pricing
 from aicost.errors import InvalidInput, InvalidResponse
 
 WIDTH = "1d"
@@ -103,21 +103,13 @@ def _results(bucket: dict, where: str, provider: str) -> list:
     return results
 
 
-def _estimate(provider: str, model: str, when: datetime, *, batch: bool = False,
-              **tokens) -> tuple[Decimal | None, str, str | None]:
-    """(estimate in dollars or None, 'estimated' | 'unpriced', price source) from aicost.pricing; batch: OpenAI
-    Batch API usage, estimated at its discount."""
-    from aicost import pricing  # late: pricing loads its price data on first use
-
+def _estimate(row: dict) -> pricing.Estimate:
+    """The row's usage priced at the tier it was billed at (aicost.pricing)."""
     try:
-        est = pricing.estimate(provider, model, when=when, **tokens)
+        return pricing.estimate_row(row)
     except InvalidInput as exc:  # e.g. cache reads larger than the input they are part of
-        raise InvalidResponse(provider, f"inconsistent token counts for {model or 'a model'}: {exc}") from None
-    cost = ledger.money(est.cost_usd) if est.cost_usd is not None else None
-    source = est.price_source
-    if batch:
-        cost, source = pricing.batch_price(cost, source)
-    return cost, est.status, source
+        raise InvalidResponse(row["provider"], f"inconsistent token counts for {row['model'] or 'a model'}: "
+                                               f"{exc}") from None
 
 
 # -- OpenAI ---------------------------------------------------------------------------------------------------
@@ -135,58 +127,75 @@ def openai_bucket(endpoint: str, bucket: dict) -> list[dict]:
     end = _unix(_field(bucket, "end_time", where, "openai"), "end_time", where, "openai")
     convert = {"completions": _openai_completion, "embeddings": _openai_embedding, "costs": _openai_cost}[endpoint]
     base = {"provider": "openai", "source": "api", "bucket_start": start, "bucket_end": end, "bucket_width": WIDTH}
-    return [{**base, **convert(result, f"openai {endpoint} result", start)}
-            for result in _results(bucket, where, "openai")]
+    return [convert(result, f"openai {endpoint} result", base) for result in _results(bucket, where, "openai")]
 
 
 def openai_service_tier(service_tier: str | None, batch: bool | None) -> str:
-    """Batch folded into the tier so (tier, batch) stays one key: 'default', 'default+batch', 'batch'.
-
-    OpenAI's tiers (auto, default, flex, scale, priority) never include 'batch', so the fold is injective.
-    """
-    tier = _text(service_tier)
-    if batch:
-        return f"{tier}+batch" if tier else "batch"
-    return tier
+    """Batch folded into the tier so (tier, batch) stays one key: 'default', 'default+batch', 'batch'
+    (pricing.fold; OpenAI's tiers auto, default, flex, scale, priority never contain '+')."""
+    return pricing.fold(_text(service_tier), batch=bool(batch))
 
 
-def _openai_usage(result: dict, where: str, when: datetime, item: str) -> dict:
+def openai_modalities(result: dict, where: str) -> dict:
+    """The audio and image parts of an OpenAI usage result, as the ledger keeps them (all audio input, its cached
+    part, ...). The spec's input_audio_tokens is the uncached part beside input_cached_audio_tokens; older
+    results (no cached field) counted the cached part in; either way the total is kept."""
+    out = {}
+    for kind in ("audio", "image"):
+        given = _count(result, f"input_{kind}_tokens", where, "openai", required=False)
+        cached = _count(result, f"input_cached_{kind}_tokens", where, "openai", required=False)
+        out[f"input_{kind}_tokens"] = None if given is None and cached is None else (given or 0) + (cached or 0)
+        out[f"cache_{kind}_read_tokens"] = cached
+        out[f"output_{kind}_tokens"] = _count(result, f"output_{kind}_tokens", where, "openai", required=False)
+    return out
+
+
+def _within(parts: dict, inp: int, out: int) -> dict:
+    """The audio and image parts, less any larger than its total: older results counted text alone in the totals
+    (the field's meaning changed), and a part that is not a part cannot be priced as one (kept as text)."""
+    for kind in ("audio", "image"):
+        if (parts[f"input_{kind}_tokens"] or 0) > inp:
+            parts[f"input_{kind}_tokens"] = parts[f"cache_{kind}_read_tokens"] = None
+        if (parts[f"output_{kind}_tokens"] or 0) > out:
+            parts[f"output_{kind}_tokens"] = None
+    return parts
+
+
+def _openai_usage(result: dict, where: str, base: dict, item: str, tier: str = "") -> dict:
     inp = _count(result, "input_tokens", where, "openai")
     cached = _count(result, "input_cached_tokens", where, "openai", required=False) or 0
     write = _count(result, "input_cache_write_tokens", where, "openai", required=False)
     uncached = _count(result, "input_uncached_tokens", where, "openai", required=False)
     out = _count(result, "output_tokens", where, "openai", required=item == "completions") or 0
-    model = _text(result.get("model"))
-    estimate, status, source = _estimate(
-        "openai", model, when, input_tokens=inp, output_tokens=out, cache_read_tokens=cached,
-        cache_write_tokens=write or 0, batch=result.get("batch") is True,
-    )
-    return {
-        "kind": ledger.KIND_USAGE, "item": item, "model": model,
-        "project": _text(result.get("project_id")), "api_key": _text(result.get("api_key_id")),
+    row = {
+        **base, "kind": ledger.KIND_USAGE, "item": item, "model": _text(result.get("model")),
+        "project": _text(result.get("project_id")), "api_key": _text(result.get("api_key_id")), "service_tier": tier,
         "input_tokens": inp,
         # input_tokens already includes cached and cache-write tokens (spec); the split is derived when absent
         "uncached_input_tokens": uncached if uncached is not None else max(inp - cached - (write or 0), 0),
         "cache_read_tokens": cached, "cache_write_tokens": write,
         "output_tokens": out if item == "completions" else None,
+        **_within(openai_modalities(result, where), inp, out),
         "requests": _count(result, "num_model_requests", where, "openai"),
-        # every OpenAI usage dollar is billed in /organization/costs
-        "cost_usd": None, "cost_status": ledger.COST_COVERED, "estimate_usd": estimate,
-        "price_source": source, "origin": f"/organization/usage/{item}",
+        "origin": f"/organization/usage/{item}",
     }
-
-
-def _openai_completion(result: dict, where: str, when: datetime) -> dict:
-    row = _openai_usage(result, where, when, "completions")
-    row["service_tier"] = openai_service_tier(result.get("service_tier"), result.get("batch"))
+    estimate = _estimate(row)
+    # every OpenAI usage dollar is billed in /organization/costs
+    row.update(cost_usd=None, cost_status=ledger.COST_COVERED, estimate_usd=estimate.cost_usd,
+               price_source=estimate.price_source)
     return row
 
 
-def _openai_embedding(result: dict, where: str, when: datetime) -> dict:
-    return _openai_usage(result, where, when, "embeddings")
+def _openai_completion(result: dict, where: str, base: dict) -> dict:
+    tier = openai_service_tier(result.get("service_tier"), result.get("batch") is True)
+    return _openai_usage(result, where, base, "completions", tier)
 
 
-def _openai_cost(result: dict, where: str, when: datetime) -> dict:
+def _openai_embedding(result: dict, where: str, base: dict) -> dict:
+    return _openai_usage(result, where, base, "embeddings")
+
+
+def _openai_cost(result: dict, where: str, base: dict) -> dict:
     amount = _field(result, "amount", where, "openai")
     value = _field(amount, "value", f"{where} amount", "openai")
     currency = _text(amount.get("currency")).lower()
@@ -199,7 +208,7 @@ def _openai_cost(result: dict, where: str, when: datetime) -> dict:
     if quantity is not None and _number(quantity) is None:
         raise InvalidResponse("openai", f"{where}: field 'quantity' is not a number: {quantity!r}")
     return {
-        "kind": ledger.KIND_COST, "item": _text(result.get("line_item")), "model": "",
+        **base, "kind": ledger.KIND_COST, "item": _text(result.get("line_item")), "model": "",
         "project": _text(result.get("project_id")), "api_key": _text(result.get("api_key_id")),
         # OpenAI costs are dollars (parsed as Decimal, never float)
         "cost_usd": ledger.money(dollars), "cost_status": ledger.COST_BILLED,
@@ -218,11 +227,10 @@ def anthropic_bucket(report: str, bucket: dict) -> list[dict]:
     end = _rfc3339(_field(bucket, "ending_at", where, "anthropic"), "ending_at", where, "anthropic")
     convert = {"messages": _anthropic_usage, "cost": _anthropic_cost}[report]
     base = {"provider": "anthropic", "source": "api", "bucket_start": start, "bucket_end": end, "bucket_width": WIDTH}
-    return [{**base, **convert(result, f"anthropic {report} result", start)}
-            for result in _results(bucket, where, "anthropic")]
+    return [convert(result, f"anthropic {report} result", base) for result in _results(bucket, where, "anthropic")]
 
 
-def _anthropic_usage(result: dict, where: str, when: datetime) -> dict:
+def _anthropic_usage(result: dict, where: str, base: dict) -> dict:
     uncached = _count(result, "uncached_input_tokens", where, "anthropic")
     read = _count(result, "cache_read_input_tokens", where, "anthropic")
     creation = _optional(result, "cache_creation", where, "anthropic")
@@ -231,33 +239,34 @@ def _anthropic_usage(result: dict, where: str, when: datetime) -> dict:
     out = _count(result, "output_tokens", where, "anthropic")
     tool_use = _optional(result, "server_tool_use", where, "anthropic")
     searches = _count(tool_use, "web_search_requests", f"{where} server_tool_use", "anthropic", required=False)
-    model = _text(result.get("model"))
     tier = _text(result.get("service_tier"))
-    estimate, status, source = _estimate(
-        "anthropic", model, when, input_tokens=uncached + read + w5m + w1h, output_tokens=out,
-        cache_read_tokens=read, cache_write_tokens=w5m + w1h, cache_write_5m_tokens=w5m, cache_write_1h_tokens=w1h,
-    )
-    if tier in ANTHROPIC_UNBILLED_TIERS:
-        # no cost_report line exists for priority tier: the estimate is the spend, or it stays visibly unpriced
-        cost_usd, cost_status = (estimate, ledger.COST_ESTIMATED) if estimate is not None else (None, ledger.COST_UNPRICED)
-    else:
-        cost_usd, cost_status = None, ledger.COST_COVERED
-    return {
-        "kind": ledger.KIND_USAGE, "item": "messages", "model": model,
+    row = {
+        **base, "kind": ledger.KIND_USAGE, "item": "messages", "model": _text(result.get("model")),
         "project": result.get("workspace_id") or ledger.DEFAULT_WORKSPACE,
         "api_key": result.get("api_key_id") or ledger.CONSOLE_KEY,
-        "service_tier": tier, "context_window": _text(result.get("context_window")),
+        # the region (US-only inference is priced higher) and speed are folded into the tier: 'standard+us'
+        "service_tier": pricing.fold(tier, inference_geo=_text(result.get("inference_geo")),
+                                     speed=_text(result.get("speed"))),
+        "context_window": _text(result.get("context_window")),
         "input_tokens": uncached + read + w5m + w1h, "uncached_input_tokens": uncached,
         "cache_read_tokens": read, "cache_write_tokens": w5m + w1h,
         "cache_write_5m_tokens": w5m, "cache_write_1h_tokens": w1h, "output_tokens": out,
         "requests": None,  # the usage report has no request count
-        "web_search_requests": searches,
-        "cost_usd": cost_usd, "cost_status": cost_status, "estimate_usd": estimate, "price_source": source,
-        "origin": "/v1/organizations/usage_report/messages",
+        "web_search_requests": searches, "origin": "/v1/organizations/usage_report/messages",
     }
+    estimate = _estimate(row)
+    if tier in ANTHROPIC_UNBILLED_TIERS:
+        # no cost_report line exists for priority tier: the estimate (tokens and searches) is the spend, or it
+        # stays visibly unpriced
+        cost_usd, cost_status = (estimate.spend, ledger.COST_ESTIMATED) if estimate.priced else (None, ledger.COST_UNPRICED)
+    else:
+        cost_usd, cost_status = None, ledger.COST_COVERED
+    row.update(cost_usd=cost_usd, cost_status=cost_status, estimate_usd=estimate.cost_usd,
+               price_source=estimate.price_source)
+    return row
 
 
-def _anthropic_cost(result: dict, where: str, when: datetime) -> dict:
+def _anthropic_cost(result: dict, where: str, base: dict) -> dict:
     amount = _field(result, "amount", where, "anthropic")
     currency = _text(result.get("currency")).upper()
     if currency != "USD":
@@ -266,7 +275,7 @@ def _anthropic_cost(result: dict, where: str, when: datetime) -> dict:
     if cents is None:
         raise InvalidResponse("anthropic", f"{where}: amount is not a decimal: {amount!r}")
     return {
-        "kind": ledger.KIND_COST, "item": _text(result.get("description")),
+        **base, "kind": ledger.KIND_COST, "item": _text(result.get("description")),
         # model, tier and context window are functions of the description, so the key stays injective
         "model": _text(result.get("model")), "service_tier": _text(result.get("service_tier")),
         "context_window": _text(result.get("context_window")),

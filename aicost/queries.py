@@ -301,29 +301,69 @@ RECONCILE_BY = {"provider": ("provider",), "model": ("provider", "model"), "day"
 
 
 def reconciliation(store: Store, f: Filters, by: str = "model_day") -> pd.DataFrame:
-    """Billed cost against the token estimate of the usage it covers, with the gap (billed - estimate).
+    """The bill against the token estimate of the same usage, with the gap, so that the figures add up.
 
-    `billed_usd` is spend from bills (billing API or entered invoice); `estimate_usd` is the genai-prices
-    estimate of the token rows a bill covers ('covered'); `estimated_usd` is usage no bill covers, counted
-    at its estimate. Gap and gap_ratio are None where one side is missing. Groups with neither are left out.
+    Bill lines and estimates are matched per provider, model and UTC day (a dated model id matches its
+    undated name: claude-sonnet-4-20250514 is claude-sonnet-4). Where a day's model has both, its bill is
+    `billed_usd`, the estimate of the usage the bill covers is `estimate_usd`, and `gap_usd` is exactly their
+    difference, at every grain. Billed amounts with no token estimate beside them (web search and code execution
+    lines, invoices and subscriptions entered by hand) are `billed_other_usd`; estimates of covered usage whose
+    bill names no line for that model and day are `estimate_other_usd`; usage no bill covers, counted at its
+    estimate, is `estimated_usd`. Groups with none of these are left out.
     """
     groups = RECONCILE_BY[by]
+    days, params = _days_sql(store, f)
+    family = "regexp_replace(model, '-[0-9]{8}$', '')"
     cols = ", ".join(groups)
-    select = (f"{cols}, sum(CASE WHEN cost_status IN {_BILLED} THEN cost_usd END) AS billed_usd,"
-              " sum(CASE WHEN cost_status = 'covered' THEN estimate_usd END) AS estimate_usd,"
-              " sum(CASE WHEN cost_status = 'estimated' THEN cost_usd END) AS estimated_usd,"
-              " sum(CASE WHEN cost_status = 'unpriced' THEN 1 ELSE 0 END) AS unpriced_rows")
-    having = (f" HAVING sum(CASE WHEN cost_status IN {_BILLED} THEN 1 ELSE 0 END) > 0"
-              " OR sum(CASE WHEN cost_status = 'covered' THEN 1 ELSE 0 END) > 0")
-    order = ", ".join(f"{g} DESC" if g == "day" else g for g in groups)
-    frame = _group(store, f, select, cols, order, having)
-    for m in ("billed_usd", "estimate_usd", "estimated_usd"):
+    matched = "billed IS NOT NULL AND est IS NOT NULL"
+    sql = f"""
+        WITH g AS (
+            SELECT provider, {family} AS model, day,
+                   sum(CASE WHEN cost_status IN {_BILLED} THEN cost_usd END) AS billed,
+                   sum(CASE WHEN cost_status = 'covered' THEN estimate_usd END) AS est,
+                   sum(CASE WHEN cost_status = 'estimated' THEN cost_usd END) AS estimated,
+                   sum(CASE WHEN cost_status = 'unpriced' THEN 1 ELSE 0 END) AS unpriced
+            FROM ({days}) d GROUP BY 1, 2, 3)
+        SELECT {cols},
+               sum(CASE WHEN {matched} THEN billed END) AS billed_usd,
+               sum(CASE WHEN {matched} THEN est END) AS estimate_usd,
+               sum(CASE WHEN NOT ({matched}) THEN billed END) AS billed_other_usd,
+               sum(CASE WHEN NOT ({matched}) THEN est END) AS estimate_other_usd,
+               sum(estimated) AS estimated_usd, sum(unpriced) AS unpriced_rows
+        FROM g GROUP BY {cols}
+        HAVING count(billed) > 0 OR count(est) > 0
+        ORDER BY {", ".join(f"{c} DESC" if c == "day" else c for c in groups)}
+    """
+    frame = _run(store, sql, params)
+    for m in ("billed_usd", "estimate_usd", "billed_other_usd", "estimate_other_usd", "estimated_usd"):
         frame[m] = frame[m].map(_dec)
     frame["unpriced_rows"] = frame["unpriced_rows"].fillna(0).astype("int64")
     frame["gap_usd"] = [b - e if b is not None and e is not None else None
-                        for b, e in zip(frame["billed_usd"], frame["estimate_usd"])]
-    frame["gap_ratio"] = [_ratio(g, e) for g, e in zip(frame["gap_usd"], frame["estimate_usd"])]
+                        for b, e in zip(frame["billed_usd"], frame["estimate_usd"], strict=True)]
+    frame["gap_ratio"] = [_ratio(g, e) for g, e in zip(frame["gap_usd"], frame["estimate_usd"], strict=True)]
     return frame
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """The Reconciliation headline: gap is billed - estimate, exactly; the other figures stand beside them."""
+
+    billed: Decimal
+    estimate: Decimal
+    gap: Decimal
+    billed_other: Decimal
+    estimate_other: Decimal
+    estimated: Decimal
+
+
+def reconciled(frame: pd.DataFrame) -> Reconciled:
+    """The totals of a reconciliation frame (any grain gives the same totals)."""
+    def total(column: str) -> Decimal:
+        return sum((v for v in frame[column] if v is not None), Decimal(0))
+
+    billed, estimate = total("billed_usd"), total("estimate_usd")
+    return Reconciled(billed, estimate, billed - estimate, total("billed_other_usd"), total("estimate_other_usd"),
+                      total("estimated_usd"))
 
 
 def allowances(store: Store, f: Filters) -> pd.DataFrame:

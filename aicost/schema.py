@@ -97,6 +97,13 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "ALTER TABLE usage ADD COLUMN gross_usd DECIMAL(18,9)",
             "ALTER TABLE usage ADD COLUMN discount_usd DECIMAL(18,9)",
             "ALTER TABLE usage ADD COLUMN included_quantity DOUBLE",
+            # audio and image tokens, parts of the totals, priced at their own rates (OpenAI reports them)
+            "ALTER TABLE usage ADD COLUMN input_audio_tokens BIGINT",
+            "ALTER TABLE usage ADD COLUMN cache_audio_read_tokens BIGINT",
+            "ALTER TABLE usage ADD COLUMN output_audio_tokens BIGINT",
+            "ALTER TABLE usage ADD COLUMN input_image_tokens BIGINT",
+            "ALTER TABLE usage ADD COLUMN cache_image_read_tokens BIGINT",
+            "ALTER TABLE usage ADD COLUMN output_image_tokens BIGINT",
         ),
     ),
 ]

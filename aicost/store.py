@@ -515,6 +515,27 @@ class Store:
         types = ", ".join(f"{c.name} {schema.for_dialect(c.sql, self.dialect)}" for c in ledger.COLUMNS)
         conn.execute(sa.text(f"CREATE TEMP TABLE _batch_raw ({types}, _ord BIGINT)"))
 
+    @contextmanager
+    def scratch(self, conn: sa.Connection, name: str, rows: pa.Table) -> Iterator[str]:
+        """Rows of ledger columns as a temporary table for a statement to join against, in the caller's
+        transaction; gone afterwards. Yields the table's name."""
+        name = _name(name)
+        if self.dialect == "duckdb":  # scanned in place
+            raw = conn.connection.driver_connection
+            raw.register(name, rows)
+            try:
+                yield name
+            finally:
+                raw.unregister(name)
+            return
+        sql_types = {c.name: schema.for_dialect(c.sql, self.dialect) for c in ledger.COLUMNS}
+        columns = ", ".join(f"{_name(c)} {sql_types[c]}" for c in rows.column_names)
+        # dropped at the end of the transaction whatever happens (a statement after an error would fail and hide it)
+        conn.execute(sa.text(f"CREATE TEMP TABLE {name} ({columns}) ON COMMIT DROP"))
+        _copy_in(conn, name, rows)
+        yield name
+        conn.execute(sa.text(f"DROP TABLE {name}"))
+
     # -- whole tables: copying a ledger to another database -----------------------------------------------
 
     def tables(self) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -27,15 +25,23 @@ if frame.empty:
     st.info("No billed cost and no billed token usage in this period and selection. Bills come from syncing "
             "OpenAI or Anthropic (or entered invoices); widen the period or clear a filter.")
 else:
-    billed = sum((v for v in frame["billed_usd"] if v is not None), Decimal(0))
-    covered = frame[frame["estimate_usd"].notna() & frame["billed_usd"].notna()]
-    est = sum(covered["estimate_usd"], Decimal(0))
-    gap = sum(covered["billed_usd"], Decimal(0)) - est
+    t = queries.reconciled(frame)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Billed", ui.money(billed))
-    c2.metric("Token estimate of billed usage", ui.money(est))
-    c3.metric("Gap (billed − estimate)", ui.money(gap), delta=f"{(gap / est * 100 if est else 0):+.1f}%",
-              delta_color="off", help="Where a bill and a token estimate both exist for the same group.")
+    c1.metric("Billed", ui.money(t.billed), help="Bill lines of the models and days that also have a token "
+              "estimate of their usage.")
+    c2.metric("Token estimate of that usage", ui.money(t.estimate),
+              help="genai-prices at the tier each aggregate was billed at (context window, batch, flex, region).")
+    c3.metric("Gap (billed − estimate)", ui.money(t.gap),
+              delta=f"{(t.gap / t.estimate * 100 if t.estimate else 0):+.1f}%", delta_color="off",
+              help="Exactly Billed minus Token estimate, over the same rows.")
+    o1, o2, o3 = st.columns(3)
+    o1.metric("Billed, no token estimate", ui.money(t.billed_other),
+              help="Amounts with no token counts beside them: web search and code execution lines, invoices and "
+                   "subscriptions, bill lines of a model and day with no usage reported.")
+    o2.metric("Estimate, no bill line", ui.money(t.estimate_other),
+              help="Usage a bill covers whose model has no bill line that day (kept for comparison).")
+    o3.metric("Estimated, no bill", ui.money(t.estimated),
+              help="Usage no bill covers (e.g. Groq, Anthropic's priority tier), counted at its estimate.")
 
     def _pct(value) -> str:
         return "—" if value is None else f"{value:+.1%}"
@@ -45,15 +51,18 @@ else:
         provider=frame["provider"].map(ui.provider_name),
         **{"Billed": frame["billed_usd"].map(ui.money), "Token estimate": frame["estimate_usd"].map(ui.money),
            "Gap": frame["gap_usd"].map(ui.money), "Gap %": frame["gap_ratio"].map(_pct),
+           "Billed, no token estimate": frame["billed_other_usd"].map(ui.money),
+           "Estimate, no bill line": frame["estimate_other_usd"].map(ui.money),
            "Estimated, no bill": frame["estimated_usd"].map(ui.money), "Unpriced rows": frame["unpriced_rows"]},
     ).rename(columns=columns)
     keep = [columns[c] for c in queries.RECONCILE_BY[by]]
-    st.dataframe(shown[keep + ["Billed", "Token estimate", "Gap", "Gap %", "Estimated, no bill", "Unpriced rows"]],
+    st.dataframe(shown[keep + ["Billed", "Token estimate", "Gap", "Gap %", "Billed, no token estimate",
+                               "Estimate, no bill line", "Estimated, no bill", "Unpriced rows"]],
                  hide_index=True, width="stretch")
-    st.caption("**Gap** is billed minus the token estimate of the usage the bill covers: discounts, batch and "
-               "flex tiers, credits or a price list that is out of date show here. **Estimated, no bill** is usage "
-               "no bill covers, counted at its estimate. OpenAI bills by line item; its lines are matched to the "
-               "model the line item names.")
+    st.caption("**Gap** is billed minus the token estimate of the same usage (a model's bill lines and its token "
+               "estimate, per UTC day): credits, discounts or a price list that is out of date show here. Amounts "
+               "with no token estimate beside them are counted apart, so the figures add up. OpenAI bills by line "
+               "item; its lines are matched to the model the line item names.")
     ui.downloads(frame, f"reconciliation-{by}")
 
     per_day = ui.read("reconciliation", f, "day")

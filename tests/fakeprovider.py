@@ -494,26 +494,25 @@ def _dataset(seed: int, today: date, days: int = DAYS_OF_DATA, groups: int = GRO
                                       "model": "text-embedding-3-small", "input_tokens": rng.randint(1000, 90000),
                                       "num_model_requests": rng.randint(1, 40)}
                                      for p in oa_projects[2:] for u in ("user_1", "user_2")]
-        data[OA_COSTS][day] = [{"project_id": p, "line_item": item, "api_key_id": k,
-                                "value": Decimal(rng.randint(1, 900000)) / 100000,
-                                "quantity": rng.randint(1000, 50000), "quantity_unit": "tokens"}
-                               for p in oa_projects[:2] + (None,) + oa_projects[2:]
-                               for item in ("gpt-4o-mini-2024-07-18, input", "gpt-4o-2024-08-06, output",
-                                            "text-embedding-3-small")
-                               for k in ("key_a1", "key_b1")]
+        # the bill: every token line priced from the day's usage at list prices (_OPENAI_LIST, its tier rules)
+        data[OA_COSTS][day] = [line for r in data[OA_COMPLETIONS][day] + data[OA_EMBEDDINGS][day]
+                               for line in _oa_cost_lines(r)]
         data[AN_MESSAGES][day] = [_an_usage(rng, w, k, m, t, c, g)
                                   for w, k in an_pairs
-                                  for m in ("claude-sonnet-4-20250514", "claude-3-5-haiku-20241022")
+                                  for m in _ANTHROPIC_LIST
                                   for t in ("standard", "batch", "priority")
                                   for c in ("0-200k", "200k-1M")
                                   for g in ("global", "us")
                                   if rng.random() < 0.4 and not (c == "200k-1M" and m.startswith("claude-3"))]
-        data[AN_COST][day] = [_an_cost(rng, w, d, g)
-                              for w in an_workspaces
-                              for d in ("Claude Sonnet 4 Usage - Input Tokens", "Claude Sonnet 4 Usage - Output Tokens",
-                                        "Claude Haiku 3.5 Usage - Input Tokens", "Web Search Usage",
-                                        "Code Execution Usage")
-                              for g in ("global", "us")]
+        # cost_report: token lines priced from the usage (priority tier is never in it), web searches at $10 per
+        # 1,000, and code execution, which has no usage line
+        data[AN_COST][day] = [line for r in data[AN_MESSAGES][day] for line in _an_cost_lines(r)]
+        data[AN_COST][day] += [_an_line(w, "Web Search Usage", "web_search", None, None, None, None,
+                                        Decimal(sum(r["web_search_requests"] for r in data[AN_MESSAGES][day]
+                                                    if r["workspace_id"] == w and r["service_tier"] != "priority")))
+                               for w in an_workspaces]
+        data[AN_COST][day] += [_an_line(w, "Code Execution Usage", "code_execution", None, None, None, None,
+                                        Decimal(rng.randint(1, 99999999)) / 100000) for w in an_workspaces]
     return data
 
 
@@ -533,17 +532,79 @@ def _an_usage(rng, workspace, key, model, tier, window, geo) -> dict:
             "web_search_requests": rng.randint(0, 5)}
 
 
-_DESCRIBED = {
-    "Claude Sonnet 4 Usage - Input Tokens": ("tokens", "uncached_input_tokens", "claude-sonnet-4-20250514", "standard", "0-200k"),
-    "Claude Sonnet 4 Usage - Output Tokens": ("tokens", "output_tokens", "claude-sonnet-4-20250514", "standard", "0-200k"),
-    "Claude Haiku 3.5 Usage - Input Tokens": ("tokens", "uncached_input_tokens", "claude-3-5-haiku-20241022", "standard", "0-200k"),
-    "Web Search Usage": ("web_search", None, None, None, None),
-    "Code Execution Usage": ("code_execution", None, None, None, None),
+# -- the bill, priced at list prices from the providers' price pages (not from genai-prices: the estimates aicost
+# makes with genai-prices are checked against it) --------------------------------------------------------------
+
+_MTOK = Decimal(1_000_000)
+# $ per 1M tokens: input, cached input, output (platform.openai.com/docs/pricing)
+_OPENAI_LIST = {
+    "gpt-4o-mini-2024-07-18": (Decimal("0.15"), Decimal("0.075"), Decimal("0.60")),
+    "gpt-4o-2024-08-06": (Decimal("2.50"), Decimal("1.25"), Decimal("10.00")),
+    "text-embedding-3-small": (Decimal("0.02"), None, None),
 }
+# $ per 1M tokens: input, output, cache read, 5-minute cache write, 1-hour cache write (Anthropic's pricing page)
+_ANTHROPIC_LIST = {
+    "claude-sonnet-4-20250514": (Decimal(3), Decimal(15), Decimal("0.30"), Decimal("3.75"), Decimal(6)),
+    "claude-3-5-haiku-20241022": (Decimal("0.80"), Decimal(4), Decimal("0.08"), Decimal(1), Decimal("1.6")),
+    "claude-opus-4-6": (Decimal(5), Decimal(25), Decimal("0.50"), Decimal("6.25"), Decimal(10)),
+}
+# requests over 200k input tokens: Sonnet 4 at $6 / $22.50, caching multipliers on top; Opus 4.6 has the full 1M
+# context at standard prices
+_LONG_CONTEXT = {"claude-sonnet-4-20250514": (Decimal(6), Decimal("22.50"), Decimal("0.60"), Decimal("7.50"),
+                                              Decimal(12))}
+_US_ONLY = {"claude-opus-4-6": Decimal("1.1")}  # US-only inference on Opus 4.6 and newer: 1.1x every token price
+_DISPLAY = {"claude-sonnet-4-20250514": "Claude Sonnet 4", "claude-3-5-haiku-20241022": "Claude Haiku 3.5",
+            "claude-opus-4-6": "Claude Opus 4.6"}
+_AN_TOKENS = (("uncached_input_tokens", "Input Tokens", "uncached_input_tokens"),
+              ("output_tokens", "Output Tokens", "output_tokens"),
+              ("cache_read_input_tokens", "Cache Read", "cache_read_input_tokens"),
+              ("cache_5m", "Cache Write (5m)", "cache_creation.ephemeral_5m_input_tokens"),
+              ("cache_1h", "Cache Write (1h)", "cache_creation.ephemeral_1h_input_tokens"))
 
 
-def _an_cost(rng, workspace, description, geo) -> dict:
-    described = dict(zip(_AN_COST_DESCRIBED, _DESCRIBED[description]))
-    # fractional cents, as the API reports them
-    return {"workspace_id": workspace, "description": description, "inference_geo": geo,
-            "amount": Decimal(rng.randint(1, 99999999)) / 100000, **described}
+def _nano(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("1e-9"))
+
+
+def _oa_cost_lines(r: dict) -> list[dict]:
+    """A usage record's cost lines: Batch API at half the list price with cached input at the batch input rate,
+    flex at batch rates with the cache discount on top (half of every price)."""
+    model = r["model"]
+    inp, cached, out = _OPENAI_LIST[model]
+    if model.startswith("text-embedding"):
+        pieces = ((model, r["input_tokens"], inp),)
+    else:
+        batch, flex = r.get("batch") is True, r.get("service_tier") == "flex"
+        half = Decimal("0.5")
+        if batch:
+            inp, cached, out = inp * half, inp * half, out * half
+        elif flex:
+            inp, cached, out = inp * half, cached * half, out * half
+        prefix = "batch | " if batch else "flex | " if flex else ""
+        pieces = ((f"{prefix}{model}, input", r["input_tokens"] - r["input_cached_tokens"], inp),
+                  (f"{prefix}{model}, cached input", r["input_cached_tokens"], cached),
+                  (f"{prefix}{model}, output", r["output_tokens"], out))
+    return [{"project_id": r["project_id"], "line_item": item, "api_key_id": r["api_key_id"],
+             "value": _nano(Decimal(tokens) * rate / _MTOK), "quantity": tokens, "quantity_unit": "tokens"}
+            for item, tokens, rate in pieces if tokens]
+
+
+def _an_cost_lines(r: dict) -> list[dict]:
+    if r["service_tier"] == "priority":
+        return []
+    model, tier, window = r["model"], r["service_tier"], r["context_window"]
+    rates = _LONG_CONTEXT.get(model, _ANTHROPIC_LIST[model]) if window == "200k-1M" else _ANTHROPIC_LIST[model]
+    factor = (Decimal("0.5") if tier == "batch" else Decimal(1)) * (
+        _US_ONLY.get(model, Decimal(1)) if r["inference_geo"] == "us" else Decimal(1))
+    words = " ".join(w for w in (_DISPLAY[model], "Batch" if tier == "batch" else "",
+                                 "Long Context" if window == "200k-1M" else "", "Usage") if w)
+    order = (0, 1, 2, 3, 4)  # input, output, cache read, 5m write, 1h write in both tables
+    return [_an_line(r["workspace_id"], f"{words} - {label}", "tokens", token_type, model, tier, window,
+                     # fractional cents, as the API reports them
+                     (Decimal(r[field]) * rates[i] * factor / _MTOK * 100).quantize(Decimal("1e-7")))
+            for i, (field, label, token_type) in zip(order, _AN_TOKENS, strict=True) if r[field]]
+
+
+def _an_line(workspace, description, cost_type, token_type, model, tier, window, cents: Decimal) -> dict:
+    return {"workspace_id": workspace, "description": description, "cost_type": cost_type, "token_type": token_type,
+            "model": model, "service_tier": tier, "context_window": window, "amount": cents}

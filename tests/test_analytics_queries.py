@@ -107,9 +107,16 @@ def test_reconciliation_sets_the_bill_beside_the_estimate_with_the_gap(store):
     days = queries.reconciliation(store, NOV, "model_day")
     assert [(p, str(d)) for p, d in zip(days["provider"], days["day"])] == [
         ("anthropic", "2026-11-03"), ("openai", "2026-11-02")]
+    # October's $99 line has no usage beside it: counted apart, so billed, estimate and gap still add up
     per_provider = queries.reconciliation(store, Filters(date(2026, 10, 1), date(2026, 11, 30)), "provider")
     openai = per_provider.set_index("provider").loc["openai"]
-    assert openai["billed_usd"] == Decimal("117") and openai["gap_usd"] == Decimal("99.5")
+    assert (openai["billed_usd"], openai["estimate_usd"], openai["gap_usd"], openai["billed_other_usd"]) == (
+        Decimal("18"), Decimal("17.5"), Decimal("0.5"), Decimal("99"))
+    total = queries.reconciled(per_provider)
+    assert (total.billed, total.estimate, total.gap, total.billed_other) == (
+        Decimal("20.7"), Decimal("20.5"), Decimal("0.2"), Decimal("99"))
+    assert queries.reconciled(queries.reconciliation(store, Filters(date(2026, 10, 1), date(2026, 11, 30)),
+                                                     "model_day")) == total  # the same at every grain
 
 
 def test_unpriced_rows_are_listed_and_daily_spend_has_every_day(store):

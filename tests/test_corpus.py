@@ -146,7 +146,9 @@ def test_unknown_fields_are_ignored_and_unknown_enum_values_kept():
     bucket["results"][0].update(service_tier="flex_discount", context_window="1M-2M", speed="fast",
                                 brand_new_field={"nested": [1, 2]})
     [row] = normalize.anthropic_bucket("messages", bucket)
-    assert (row["service_tier"], row["context_window"]) == ("flex_discount", "1M-2M")
+    # kept as they are (the speed folded into the tier, as the ledger keys it), priced at standard, and said so
+    assert (row["service_tier"], row["context_window"]) == ("flex_discount+fast", "1M-2M")
+    assert "flex_discount: tier price unknown, priced at standard" in row["price_source"]
     openai = _bucket("openai_usage_completions.json")
     openai["results"][0].update(service_tier="scale", api_source="responses", another_count=7)
     [usage] = normalize.openai_bucket("completions", openai)

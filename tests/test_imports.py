@@ -60,7 +60,8 @@ def test_anthropic_newer_variant_with_context_window(store):
 def test_overlapping_exports_replace_rather_than_double_count(store):
     load(store, "anthropic_usage_2026-03.csv")
     r = load(store, "anthropic_usage_context_window.csv")  # same test-key day 2026-03-22, other file
-    assert r.upsert.new == 1 and r.upsert.replaced == 1
+    # the newer export's row (with its context window) takes the place of the older export's row of that day
+    assert (r.upsert.new, r.replaced) == (2, 1)
     day = [x for x in rows(store) if x["api_key"] == "test-key" and x["model"] == "claude-sonnet-4-20250514"
            and x["bucket_start"] == datetime(2026, 3, 22)]
     assert len(day) == 1 and day[0]["origin"] == "anthropic_usage_context_window.csv"
@@ -284,18 +285,19 @@ def test_openai_export_with_exactly_the_documented_columns(store):
     assert (normal["project"], normal["api_key"], normal["requests"]) == ("proj_abc", "key_1", 12)
     # 800k uncached x $2.50 + 200k cached x $1.25 + 100k out x $10, at list price
     assert normal["cost_usd"] == Decimal("3.25") and "Batch" not in normal["price_source"]
-    # the same usage through the Batch API: 50% of list price, and price_source says so
+    # the same usage through the Batch API: 50% of list price, cached input at the batch input rate (no cache
+    # discount on top of batch, as genai-prices' batch prices have it): 1M x $1.25 + 100k out x $5
     batch = got["default+batch"]
-    assert batch["cost_usd"] == batch["estimate_usd"] == Decimal("1.625")
-    assert batch["price_source"].endswith("x 0.5 (Batch API)")
+    assert batch["cost_usd"] == batch["estimate_usd"] == Decimal("1.75")
+    assert "batch price" in batch["price_source"]
     assert batch["cost_status"] == ledger.COST_ESTIMATED
     # editing the imported batch row (a note) keeps its batch price
     manual.edit(store, batch["entry_id"], manual.Entry("openai", "2026-03-01", model=batch["model"], note="checked",
                                                        input_tokens=batch["input_tokens"],
                                                        output_tokens=batch["output_tokens"]))
     edited = {x["service_tier"]: x for x in rows(store)}["default+batch"]
-    assert edited["note"] == "checked" and edited["cost_usd"] == Decimal("1.625")
-    assert edited["price_source"].count("Batch API") == 1
+    assert edited["note"] == "checked" and edited["cost_usd"] == Decimal("1.75")
+    assert edited["price_source"].count("batch price") == 1
 
 
 def test_openai_missing_start_column_names_real_columns(store, tmp_path):

@@ -91,8 +91,9 @@ def test_openai_batch_usage_is_estimated_at_half_the_list_price():
     plain_bucket = json.loads(json.dumps(OPENAI_USAGE_BUCKET))
     plain_bucket["results"][0]["batch"] = False
     [plain] = normalize.openai_bucket("completions", plain_bucket)
-    assert plain["estimate_usd"] > 0 and batch["estimate_usd"] == ledger.money(plain["estimate_usd"] / 2)
-    assert batch["price_source"] == plain["price_source"] + " x 0.5 (Batch API)"
+    # half of list price, cached input at the batch input rate: 600 x $0.075 + 400 x $0.075 + 500 out x $0.30
+    assert plain["estimate_usd"] == Decimal("0.00042") and batch["estimate_usd"] == Decimal("0.000225")
+    assert "batch price" in batch["price_source"] and "batch" not in plain["price_source"]
 
 
 @pytest.mark.parametrize("drop, field", [("amount", "amount"), ("currency", "currency")])

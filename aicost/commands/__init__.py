@@ -15,6 +15,7 @@ MODULES = (
     "aicost.commands.add",
     "aicost.commands.import_csv",
     "aicost.commands.entries",
+    "aicost.commands.reprice",
     "aicost.commands.migrate_ledger",
     "aicost.commands.hash_password",
     "aicost.commands.alerts",

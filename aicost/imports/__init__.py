@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
+import sqlalchemy as sa
+
 from aicost import coverage, ledger
 from aicost.errors import InvalidInput
 from aicost.imports import anthropic, github, openai, template
@@ -77,6 +80,8 @@ class ImportResult:
     skipped: tuple[tuple[tuple[str, str], int], ...] = ()  # ((reason, detail), lines)
     unused: tuple[str, ...] = ()
     left_to_api: int = 0  # billed lines for days the provider's billing API already reports: not imported
+    left_to_detail: int = 0  # bill lines with no user or model for a day and item an earlier import bills in detail
+    replaced: int = 0  # rows of earlier imports this file's rows took the place of
 
     def warning(self) -> str:
         notes = []
@@ -110,6 +115,11 @@ class ImportResult:
         if self.left_to_api:
             out.append(f"{self.left_to_api} line(s) for days the provider's billing API already reports were not "
                        "imported: the synced figures are the bill")
+        if self.left_to_detail:
+            out.append(f"{self.left_to_detail} line(s) with no user or model were not imported: an earlier import "
+                       "bills the same days and items per user or model")
+        if self.replaced:
+            out.append(f"{self.replaced} row(s) of earlier imports for the same days were replaced")
         out.extend(self.unused)
         return out
 
@@ -252,18 +262,64 @@ def _merge(rows: list[dict]) -> list[dict]:
     return list(merged.values())
 
 
+# A file's group: its rows of one day, model, project, key and item. Within it, the newest import is the truth,
+# whatever tier or context window an earlier import gave its rows (an older export without a context window, or
+# Batch API rows an older aicost kept under the default tier, would otherwise add up with the newer rows).
+_GROUP = ("provider", "kind", "bucket_start", "bucket_width", "item", "model", "project", "api_key")
+_REFINED = ("service_tier", "context_window")
+_GROUP_SCHEMA = pa.schema([ledger.ARROW_SCHEMA.field(c) for c in _GROUP + _REFINED])
+
+
+def _replace_earlier(store: Store, conn, rows: list[dict]) -> int:
+    """Delete rows of earlier imports in this file's groups that this file does not have, and earlier bill lines
+    with no user or model where this file bills the same day and item per user or model (GitHub's summarized
+    report beside its per-user one). Returns rows removed."""
+    table = pa.Table.from_pylist([{c: r[c] for c in _GROUP + _REFINED} for r in rows], schema=_GROUP_SCHEMA)
+    group = " AND ".join(f"g.{c} = u.{c}" for c in _GROUP)
+    exact = " AND ".join(f"g.{c} = u.{c}" for c in _GROUP + _REFINED)
+    line = " AND ".join(f"g.{c} = u.{c}" for c in ("provider", "kind", "bucket_start", "bucket_width", "item"))
+    with store.scratch(conn, "_imported_groups", table) as g:
+        stale = conn.execute(sa.text(
+            f"DELETE FROM {ledger.TABLE} u WHERE u.source = 'import'"
+            f" AND EXISTS (SELECT 1 FROM {g} g WHERE {group}) AND NOT EXISTS (SELECT 1 FROM {g} g WHERE {exact})"
+        )).rowcount
+        coarse = conn.execute(sa.text(
+            f"DELETE FROM {ledger.TABLE} u WHERE u.source = 'import' AND u.cost_status = '{ledger.COST_BILLED}'"
+            f" AND u.api_key = '' AND u.model = '' AND EXISTS (SELECT 1 FROM {g} g WHERE {line}"
+            f"  AND (g.api_key <> '' OR g.model <> ''))"
+        )).rowcount
+    return stale + coarse
+
+
+def _without_coarse(conn, rows: list[dict]) -> list[dict]:
+    """The rows, less bill lines with no user or model for a day and item that earlier imports bill in detail."""
+    coarse = [r for r in rows if r["cost_status"] == ledger.COST_BILLED and not r["api_key"] and not r["model"]]
+    if not coarse:
+        return rows
+    detailed = {tuple(k) for k in conn.execute(sa.text(
+        f"SELECT DISTINCT provider, kind, bucket_start, bucket_width, item FROM {ledger.TABLE}"
+        f" WHERE source = 'import' AND cost_status = '{ledger.COST_BILLED}' AND (api_key <> '' OR model <> '')"
+        f" AND bucket_start >= :a AND bucket_start <= :b"),
+        {"a": min(r["bucket_start"] for r in coarse), "b": max(r["bucket_start"] for r in coarse)})}
+    return [r for r in rows if r not in coarse
+            or (r["provider"], r["kind"], r["bucket_start"], r["bucket_width"], r["item"]) not in detailed]
+
+
 def import_bytes(store: Store, data: bytes, file_name: str, *, format: str | None = None,
                  settings: Settings | None = None, today: date | None = None) -> ImportResult:
     """Import one CSV file: its rows, and the estimates they cover, in one transaction (all or nothing)."""
     parsed = parse(data, file_name, format=format, settings=settings, today=today)
-    rows, covered, left = parsed.rows, 0, 0
+    rows, covered, left, detailed, replaced = parsed.rows, 0, 0, 0, 0
     result = UpsertResult()
     if rows:
         with store.transaction() as conn:
             if parsed.format.billed:  # the synced bill wins over an imported copy of it
                 kept = coverage.without_api_days(conn, rows)
                 left, rows = len(rows) - len(kept), kept
+                kept = _without_coarse(conn, rows)
+                detailed, rows = len(rows) - len(kept), kept
             if rows:
+                replaced = _replace_earlier(store, conn, rows)
                 result = store.upsert(rows, conn=conn)
                 for provider in sorted({r["provider"] for r in rows}):
                     mine = [r for r in rows if r["provider"] == provider]
@@ -274,7 +330,8 @@ def import_bytes(store: Store, data: bytes, file_name: str, *, format: str | Non
                         statuses.count(ledger.COST_ESTIMATED) - min(covered, statuses.count(ledger.COST_ESTIMATED)),
                         statuses.count(ledger.COST_UNPRICED), covered, _entered_api_days(store, rows),
                         title=parsed.format.title, billed=statuses.count(ledger.COST_BILLED), lines=parsed.lines,
-                        skipped=tuple(sorted(parsed.skipped.items())), unused=parsed.unused, left_to_api=left)
+                        skipped=tuple(sorted(parsed.skipped.items())), unused=parsed.unused, left_to_api=left,
+                        left_to_detail=detailed, replaced=replaced)
 
 
 def _entered_api_days(store: Store, rows: list[dict]) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from aicost import ledger, manual
+from aicost import ledger, manual, pricing
 from aicost.imports.format import Context, Format, Line, Skip, amount, count, empty, text
 
 # the Console prints the API's context_window enum its own way
@@ -53,9 +53,12 @@ def _usage(line: Line, ctx: Context) -> list[dict]:
         extra={"uncached_input_tokens": uncached, "cache_read_tokens": read, "cache_write_tokens": w5 + w1,
                "cache_write_5m_tokens": w5, "cache_write_1h_tokens": w1, "item": "messages",
                "web_search_requests": searches, "api_key": key, "api_key_name": key, "project_name": workspace,
-               # context_window is left out of the key on purpose: the older export has no such column, and
-               # both variants of one day must replace each other, not add up (rows of one file are summed)
-               "service_tier": text(line, "usagetype")},
+               # priced at the tier each line was billed at: its context window, and the region and speed folded
+               # into the tier as the sync folds them ('standard+us'); an older export without these columns
+               # gives way to a newer one of the same day (aicost.imports replaces earlier imports by group)
+               "service_tier": pricing.fold(text(line, "usagetype"), inference_geo=text(line, "inferencegeo"),
+                                            speed=text(line, "speed")),
+               "context_window": context_window(line.get("contextwindow"))},
     )
     return [manual.build_row(entry, settings=ctx.settings, today=ctx.today, source="import")]
 
@@ -86,9 +89,9 @@ def _cost(line: Line, ctx: Context) -> list[dict]:
 USAGE = Format(
     name="anthropic", title="Anthropic Console usage export",
     required=(("usage_date_utc",), ("model_version",), ("usage_input_tokens_no_cache",), ("usage_output_tokens",)),
-    used=frozenset({"usagedateutc", "modelversion", "apikey", "workspace", "usagetype", "usageinputtokensnocache",
-                    "usageinputtokenscachewrite5m", "usageinputtokenscachewrite1h", "usageinputtokenscacheread",
-                    "usageoutputtokens", "websearchcount"}),
+    used=frozenset({"usagedateutc", "modelversion", "apikey", "workspace", "usagetype", "contextwindow",
+                    "usageinputtokensnocache", "usageinputtokenscachewrite5m", "usageinputtokenscachewrite1h",
+                    "usageinputtokenscacheread", "usageoutputtokens", "websearchcount", "inferencegeo", "speed"}),
     parse=_usage,
     columns={"date": ("usage_date_utc",), "model": ("model_version",), "output_tokens": ("usage_output_tokens",),
              "project": ("workspace",)},

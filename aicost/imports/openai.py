@@ -13,10 +13,6 @@ from aicost.errors import InvalidInput
 from aicost.imports.format import Context, Format, Line, Skip, amount, count, empty, number, text
 
 TIME = frozenset({"starttime", "endtime", "starttimeiso", "endtimeiso"})
-# the token breakdowns are parts of input_tokens and output_tokens, never added to them
-BREAKDOWN = frozenset({"inputtexttokens", "outputtexttokens", "inputcachedtexttokens", "inputaudiotokens",
-                       "inputcachedaudiotokens", "outputaudiotokens", "inputimagetokens", "inputcachedimagetokens",
-                       "outputimagetokens"})
 
 
 def day(line: Line) -> str:
@@ -46,10 +42,25 @@ def _usage(line: Line, ctx: Context) -> list[dict]:
                "item": endpoint.group(1) if endpoint else "completions",
                "uncached_input_tokens": count(line, "inputuncachedtokens", "input_uncached_tokens")
                if uncached not in (None, "") else None,
-               "api_key": text(line, "apikeyid"), "service_tier": tier},
+               "api_key": text(line, "apikeyid"), "service_tier": tier, **_modalities(line)},
     )
-    row = manual.build_row(entry, settings=ctx.settings, today=ctx.today, source="import")
-    return [manual.price_batch(row)]
+    return [manual.build_row(entry, settings=ctx.settings, today=ctx.today, source="import")]
+
+
+def _modalities(line: Line) -> dict:
+    """The audio and image parts, as the ledger keeps them (see normalize.openai_modalities: the export's
+    input_audio_tokens is the uncached part beside input_cached_audio_tokens)."""
+    out = {}
+    for kind in ("audio", "image"):
+        given, cached = line.get(f"input{kind}tokens"), line.get(f"inputcached{kind}tokens")
+        if given not in (None, "") or cached not in (None, ""):
+            uncached_n = count(line, f"input{kind}tokens", f"input_{kind}_tokens")
+            cached_n = count(line, f"inputcached{kind}tokens", f"input_cached_{kind}_tokens")
+            out[f"input_{kind}_tokens"] = uncached_n + cached_n
+            out[f"cache_{kind}_read_tokens"] = cached_n
+        if line.get(f"output{kind}tokens") not in (None, ""):
+            out[f"output_{kind}_tokens"] = count(line, f"output{kind}tokens", f"output_{kind}_tokens")
+    return out
 
 
 def _cost(line: Line, ctx: Context) -> list[dict]:
@@ -76,7 +87,9 @@ USAGE = Format(
     name="openai", title="OpenAI usage export",
     required=(("start_time_iso", "start_time"),),  # one-day rows from the start; end_time is not needed
     used=TIME | {"model", "projectid", "apikeyid", "nummodelrequests", "inputtokens", "outputtokens",
-                 "inputcachedtokens", "inputuncachedtokens", "batch", "servicetier"},
+                 "inputcachedtokens", "inputuncachedtokens", "batch", "servicetier", "inputaudiotokens",
+                 "inputcachedaudiotokens", "outputaudiotokens", "inputimagetokens", "inputcachedimagetokens",
+                 "outputimagetokens", "inputtexttokens", "outputtexttokens", "inputcachedtexttokens"},
     parse=_usage, empty_header=TIME,
     columns={"date": ("start_time_iso", "start_time"), "requests": ("num_model_requests",),
              "project": ("project_id",), "cache_read_tokens": ("input_cached_tokens",)},

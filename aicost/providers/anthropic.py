@@ -18,7 +18,10 @@ USAGE_LIMIT_1D = 31  # most daily buckets a usage page may hold
 COST_LIMIT = 31  # cost_report: 1d buckets only, at most 31 a page
 # (path, normalize report, page size, group_by[]); array parameters use the bracket form
 REPORTS = (
-    (MESSAGES, "messages", USAGE_LIMIT_1D, ("api_key_id", "workspace_id", "model", "service_tier", "context_window")),
+    # context_window and inference_geo: every aggregate is priced at the tier its requests were billed at (long
+    # context, US-only inference); speed is left out: grouping by it needs a beta header (fast-mode-2026-02-01)
+    (MESSAGES, "messages", USAGE_LIMIT_1D, ("api_key_id", "workspace_id", "model", "service_tier", "context_window",
+                                            "inference_geo")),
     (COST, "cost", COST_LIMIT, ("workspace_id", "description")),
 )
 
