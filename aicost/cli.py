@@ -38,10 +38,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _mask_keys_in_logs() -> None:
+    """Every key the settings hold is masked in whatever is logged (even if a library logs an error body)."""
+    from aicost import providers, redact
+    from aicost.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except AicostError:
+        return  # the command reports the bad setting itself
+    redact.install([providers.key_of(settings, name) for name in providers.NAMES])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    _mask_keys_in_logs()
     try:
         return int(args._run(args) or 0)
     except AicostError as exc:

@@ -13,6 +13,9 @@ from typing import Any
 import requests
 
 from aicost.errors import InvalidResponse, ProviderError, ProviderUnavailable, from_status
+from aicost.redact import mask, redact
+
+__all__ = ["Client", "backoff", "mask"]
 
 log = logging.getLogger(__name__)
 
@@ -20,13 +23,6 @@ BASE_DELAY = 0.5  # seconds before the first retry; doubled each time
 MAX_DELAY = 8.0  # longest backoff we choose ourselves
 MAX_RETRY_AFTER = 60.0  # longest Retry-After we honour before giving up on the request
 _DETAIL_CHARS = 200
-
-
-def mask(secret: str | None) -> str:
-    """A key as it may appear in messages: its last four characters at most."""
-    if not secret:
-        return "(none)"
-    return f"...{secret[-4:]}" if len(secret) >= 12 else "(set)"
 
 
 def backoff(attempt: int, retry_after: float | None = None) -> float:
@@ -138,10 +134,8 @@ class Client:
         return self._clean(str(text))[:_DETAIL_CHARS] if text else ""
 
     def _clean(self, text: str) -> str:
-        # providers echo keys back in 401 messages; never let one through
-        if self._secret and self._secret in text:
-            text = text.replace(self._secret, mask(self._secret))
-        return text
+        # providers echo keys back in 401 messages, in any case, cut or URL-encoded: never let one through
+        return redact(text, [self._secret])
 
 
 def _root(exc: BaseException) -> str:

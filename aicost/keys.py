@@ -47,6 +47,27 @@ def env_name(provider: str) -> str:
     return f"AICOST_{field(provider).upper()}"
 
 
+_NAMES = {"\u200b": "a zero-width space", "\u200c": "a zero-width non-joiner", "\u200d": "a zero-width joiner",
+          "\ufeff": "a byte order mark", "\u00a0": "a non-breaking space", "\u2060": "a word joiner",
+          "\n": "a line break", "\r": "a line break", "\t": "a tab"}
+
+
+def clean(key: str | None, where: str = "key") -> str:
+    """A pasted key without the whitespace around it (a trailing newline, spaces); "" for none.
+
+    Raises:
+        InvalidInput: the key holds a character no key has (anything but printable ASCII: an invisible
+            zero-width or non-breaking space from a web page, a line break inside it); named, never shown.
+    """
+    key = (key or "").strip()
+    for position, char in enumerate(key, start=1):
+        if not (char.isascii() and char.isprintable()) or char == " ":
+            what = _NAMES.get(char, "a space" if char == " " else f"the character U+{ord(char):04X}")
+            raise InvalidInput(where, f"has {what} at position {position}, which no key has (it came with the "
+                                      "copy): paste the key again, or type that part")
+    return key
+
+
 def shape_warning(provider: str, key: str) -> str | None:
     """A plain-words warning when the key does not look like the provider's admin key, else None."""
     shape = SHAPES.get(provider)
@@ -101,11 +122,11 @@ class KeyFile:
         """Save or replace a provider's key.
 
         Raises:
-            InvalidInput: the key is empty or holds whitespace inside.
+            InvalidInput: the key is empty or holds a character no key has (clean()).
         """
-        key = key.strip()
-        if not key or any(c.isspace() for c in key):
-            raise InvalidInput("key", "paste the whole key: it is empty or has spaces inside")
+        key = clean(key)
+        if not key:
+            raise InvalidInput("key", "paste the whole key: it is empty")
         keys = self.load()
         keys[field(provider)] = key
         self._write(keys)
@@ -150,15 +171,19 @@ def status(settings, provider: str) -> KeyStatus:
     """The provider's key as the settings page shows it: from the environment, saved, or not set."""
     saved = KeyFile(settings.secrets_file).load().get(field(provider))
     secret = getattr(settings, field(provider))
-    effective = secret.get_secret_value() if secret is not None else ""
+    effective = secret.get_secret_value().strip() if secret is not None else ""
     if effective and from_environment(provider):
         origin = ENVIRONMENT
     elif effective:
         origin = SAVED
     else:
         origin = NOT_SET
-    return KeyStatus(provider, origin, masked(effective) if effective else "", bool(saved),
-                     shape_warning(provider, effective) if effective else None)
+    try:
+        warning = shape_warning(provider, clean(effective, env_name(provider) if origin == ENVIRONMENT
+                                                else "the saved key")) if effective else None
+    except InvalidInput as exc:
+        warning = str(exc)
+    return KeyStatus(provider, origin, masked(effective) if effective else "", bool(saved), warning)
 
 
 def check(settings, provider: str, key: str | None = None) -> None:
@@ -173,7 +198,7 @@ def check(settings, provider: str, key: str | None = None) -> None:
     from aicost import sync
 
     if key is not None and key.strip():
-        settings = settings.model_copy(update={field(provider): SecretStr(key.strip())})
+        settings = settings.model_copy(update={field(provider): SecretStr(clean(key))})
     if getattr(settings, field(provider)) is None:
         raise InvalidInput("key", "there is no key to test: paste one first")
     sync.check(settings, provider)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,5 +88,17 @@ class _SavedKeys(PydanticBaseSettingsSource):
 
 
 def get_settings(**overrides) -> Settings:
-    """Build the settings from the environment and .env (no caching: tests change the environment)."""
-    return Settings(**overrides)
+    """Build the settings from the environment and .env (no caching: tests change the environment).
+
+    Raises:
+        InvalidInput: a setting's value cannot be read; named as its environment variable, its value not shown
+            (it may be a secret).
+    """
+    from aicost.errors import InvalidInput
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = f"AICOST_{str(first['loc'][0]).upper()}" if first.get("loc") else "a setting"
+        raise InvalidInput(name, f"{first['msg']} (see Settings in README)") from None

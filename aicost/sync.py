@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from aicost import clock, coverage, ledger, providers
+from aicost import clock, coverage, ledger, providers, redact
 from aicost.errors import AicostError, InvalidInput
 from aicost.providers import Window
 from aicost.spool import Spool
@@ -141,8 +141,14 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
     """
     window = plan_window(store, name, settings, since=since, until=until, on=on)
     started = _now()
-    provider = providers.build(name, settings, sleep=sleep)
     outcome = Outcome(name, OK, window=window, dry_run=dry_run)
+    try:
+        provider = providers.build(name, settings, sleep=sleep)
+    except AicostError as exc:  # a key with a character no key has: this provider fails, the others sync
+        outcome.status, outcome.error = FAILED, _plain(exc, name, settings)
+        if not dry_run:
+            _record_failure(store, outcome, started)
+        return outcome
     try:
         log.info("%s: fetching %s", name, window)
         with Spool() as rows:  # every page fetched and validated, on disk, before anything is written
@@ -163,7 +169,7 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
         outcome.new, outcome.updated, outcome.unchanged, outcome.removed = (
             result.new, result.updated, result.unchanged, result.removed)
     except AicostError as exc:
-        outcome.status, outcome.error = FAILED, _plain(exc, name)
+        outcome.status, outcome.error = FAILED, _plain(exc, name, settings)
         outcome.requests = provider.client.requests
         if not dry_run:
             _record_failure(store, outcome, started)
@@ -216,10 +222,13 @@ def _preview(store: Store, rows: Spool, scope: Scope) -> UpsertResult:
     return result
 
 
-def _plain(exc: AicostError, name: str) -> str:
+def _plain(exc: AicostError, name: str, settings) -> str:
+    """The failure in one line, without the provider's prefix and without any key material (every key the
+    settings hold is masked, in any case, cut or URL-encoded: this line goes to the run log and to screens)."""
     text = str(exc)
     prefix = f"{name}: "
-    return text[len(prefix):] if text.startswith(prefix) else text
+    text = text[len(prefix):] if text.startswith(prefix) else text
+    return redact.redact(text, [providers.key_of(settings, n) for n in providers.NAMES])
 
 
 def _record(conn: sa.Connection, outcome: Outcome, started: datetime, result: UpsertResult | None = None) -> None:

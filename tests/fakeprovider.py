@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 OPENAI_KEY = "sk-admin-fakeOpenAIkey-0123456789abcdefXYZ1"
 ANTHROPIC_KEY = "sk-ant-admin01-fakeAnthropicKey-0123456789WXYZ"
@@ -60,6 +60,7 @@ class Fault:
     times: int | None = 1
     retry_after: int | None = None
     delay: float = 0.0
+    echo: str = ""  # for 401: how the error body repeats the key it got: "upper", "cut" or "urlencoded"
 
 
 def _day_ts(day: date) -> int:
@@ -217,7 +218,7 @@ class FakeProvider:
                 return status, headers, body
             elif fault.kind in ("500", "401"):
                 kind = "api_error" if fault.kind == "500" else "authentication_error"
-                return _error(provider, int(fault.kind), kind, "fault switch")
+                return _error(provider, int(fault.kind), kind, _echo(fault.echo, req.headers) or "fault switch")
         try:
             body = self._report(path, provider, dims, max_limit, query, page_no, offset, listing)
         except ValueError as exc:
@@ -431,6 +432,15 @@ def _json(status: int, body: dict) -> tuple[int, dict, bytes]:
     # Decimal dollars are written as bare JSON numbers, exactly as given
     text = re.sub(f'"{_DEC}(-?[0-9.Ee+-]+)"', r"\1", json.dumps(body))
     return status, {"Content-Type": "application/json"}, text.encode()
+
+
+def _echo(how: str, headers) -> str:
+    """An error message that repeats the key the request carried, as a careless proxy or provider might."""
+    if not how:
+        return ""
+    key = headers.get("x-api-key") or headers.get("Authorization", "").removeprefix("Bearer ")
+    shown = {"upper": key.upper(), "cut": key[1:-1], "urlencoded": quote(key, safe="")}[how]
+    return f"key {shown} was refused (https://proxy.example/check?key={quote(key[2:], safe='')})"
 
 
 def _error(provider: str, status: int, kind: str, message: str) -> tuple[int, dict, bytes]:

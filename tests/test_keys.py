@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 from datetime import timedelta
 
@@ -40,8 +41,10 @@ def test_save_replace_remove(keys_file):
     assert f.load() == {"openai_admin_key": SAVED}
     assert f.remove("openai") is True and f.remove("openai") is False
     assert f.load() == {}
-    with pytest.raises(InvalidInput, match="whole key"):
+    with pytest.raises(InvalidInput, match="has a space at position 13"):
         f.save("openai", "sk-admin-abc def")
+    with pytest.raises(InvalidInput, match="whole key"):
+        f.save("openai", "  \n")
 
 
 def test_settings_read_saved_keys_and_the_environment_wins(keys_file, monkeypatch):
@@ -137,3 +140,37 @@ def test_hash_password_command_makes_a_hash_that_verifies(cli):
     assert password.verify("correct horse battery", value) and not password.verify("correct horse batter", value)
     short = cli("hash-password", "--stdin", input="short\n")
     assert short.returncode == 1 and "at least 12 characters" in short.stderr
+
+
+@pytest.mark.parametrize("char, words", [("\u200b", "a zero-width space at position 10"),
+                                         ("\u00a0", "a non-breaking space at position 10"),
+                                         ("\n", "a line break at position 10"),
+                                         ("\u00e9", "the character U+00E9 at position 10")])
+def test_a_key_with_a_character_no_key_has_is_refused_by_name(keys_file, char, words):
+    pasted = SAVED[:9] + char + SAVED[9:]
+    with pytest.raises(InvalidInput, match=re.escape(words)) as info:
+        keys.KeyFile(keys_file).save("openai", pasted)
+    assert SAVED[:12] not in str(info.value)
+    keys.KeyFile(keys_file).save("openai", SAVED + "\r\n")  # whitespace around it is not part of it
+    assert keys.KeyFile(keys_file).load() == {"openai_admin_key": SAVED}
+
+
+def test_a_bad_key_in_the_environment_fails_its_provider_in_one_line_and_the_other_syncs(cli, fake, store):
+    env = {"AICOST_OPENAI_ADMIN_KEY": fakeprovider.OPENAI_KEY[:12] + "\u200b" + fakeprovider.OPENAI_KEY[12:],
+           "AICOST_ANTHROPIC_ADMIN_KEY": fakeprovider.ANTHROPIC_KEY + "\n",  # a trailing newline: just trimmed
+           "AICOST_OPENAI_BASE_URL": fake.openai_base_url, "AICOST_ANTHROPIC_BASE_URL": fake.anthropic_base_url,
+           "AICOST_MAX_RETRIES": "0"}
+    day = (sync.today() - timedelta(days=1)).isoformat()
+    out = cli("sync", "--since", day, "--until", day, env=env)
+    assert out.returncode == 1 and "Traceback" not in out.stderr + out.stdout
+    assert ("openai: failed: AICOST_OPENAI_ADMIN_KEY: has a zero-width space at position 13, which no key has"
+            in out.stdout + out.stderr)
+    assert "anthropic: synced" in out.stdout
+    assert fake.counts.get(fakeprovider.OA_COSTS, 0) == 0  # never sent
+
+
+def test_the_settings_page_names_a_bad_pasted_key_without_crashing(app_test, monkeypatch):
+    monkeypatch.setenv("AICOST_OPENAI_ADMIN_KEY", "sk-admin-\u00a0" + "x" * 30)
+    at = app_test("pages/settings.py").run()
+    assert not at.exception
+    assert any("non-breaking space at position 10" in w.value for w in at.warning)

@@ -52,10 +52,21 @@ class Provider(Protocol):
 
 
 def key_of(settings, name: str) -> str | None:
-    """The provider's admin key from the settings, or None when it is not set."""
+    """The provider's admin key from the settings, whitespace around it removed, or None when it is not set."""
     secret = getattr(settings, f"{name}_admin_key")
-    value = secret.get_secret_value() if secret is not None else ""
+    value = secret.get_secret_value().strip() if secret is not None else ""
     return value or None
+
+
+def usable_key(settings, name: str) -> str:
+    """The provider's key, checked for characters no key has (a pasted zero-width space, a line break).
+
+    Raises:
+        InvalidInput: naming the setting and the character, never showing the key.
+    """
+    from aicost.keys import clean, env_name
+
+    return clean(key_of(settings, name), env_name(name))
 
 
 def build(name: str, settings, *, sleep: Callable[[float], None] = time.sleep) -> Provider:
@@ -63,11 +74,11 @@ def build(name: str, settings, *, sleep: Callable[[float], None] = time.sleep) -
     if name == "openai":
         from aicost.providers.openai import OpenAI
 
-        return OpenAI(settings.openai_base_url, key_of(settings, name) or "", timeout=settings.request_timeout_seconds,
+        return OpenAI(settings.openai_base_url, usable_key(settings, name), timeout=settings.request_timeout_seconds,
                       max_retries=settings.max_retries, sleep=sleep)
     if name == "anthropic":
         from aicost.providers.anthropic import Anthropic
 
-        return Anthropic(settings.anthropic_base_url, key_of(settings, name) or "",
+        return Anthropic(settings.anthropic_base_url, usable_key(settings, name),
                          timeout=settings.request_timeout_seconds, max_retries=settings.max_retries, sleep=sleep)
     raise ValueError(f"unknown provider {name!r}")
