@@ -45,6 +45,8 @@ PROVIDERS: dict[str, ProviderInfo] = {
     )
 }
 
+MAX_NAME = 64  # a provider's name, as typed: longer is a paste gone wrong
+
 # Names people type -> slug (after case-folding and collapsing spaces).
 _ALIASES = {
     "open ai": "openai", "chatgpt": "openai",
@@ -71,6 +73,10 @@ def normalize_provider(text: str | None) -> str:
     name = re.sub(r"\s+", " ", (text or "").strip()).casefold()
     if not name:
         raise InvalidInput("provider", "is empty")
+    if len(name) > MAX_NAME:
+        raise InvalidInput("provider", f"is longer than {MAX_NAME} characters")
+    if not name.isprintable():
+        raise InvalidInput("provider", "holds a control character")
     if name in PROVIDERS:
         return name
     if name in _NAMES:

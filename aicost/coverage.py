@@ -10,7 +10,7 @@ counted twice.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -53,18 +53,12 @@ def cover_estimates(conn: sa.Connection, provider: str, start: datetime, end: da
     ), {"p": provider, "a": start, "b": end}).rowcount
 
 
-def without_api_days(conn: sa.Connection, rows: list[dict]) -> list[dict]:
-    """The billed rows of an import that fall on days the provider's billing API does not report yet."""
-    kept = []
-    for provider in sorted({r["provider"] for r in rows}):
-        mine = [r for r in rows if r["provider"] == provider]
-        days = {d for (d,) in conn.execute(sa.text(
-            f"SELECT DISTINCT CAST(bucket_start AS DATE) FROM {_T} WHERE provider = :p AND source = 'api'"
-            " AND bucket_start >= :a AND bucket_start < :b"),
-            {"p": provider, "a": min(r["bucket_start"] for r in mine), "b": max(r["bucket_end"] for r in mine)})}
-        days = {d.date() if isinstance(d, datetime) else d for d in days}
-        kept += [r for r in mine if r["bucket_start"].date() not in days]
-    return kept
+def api_days(conn: sa.Connection, provider: str, start: datetime, end: datetime) -> set[date]:
+    """The UTC days in [start, end) on which the provider's billing API reports anything."""
+    days = {d for (d,) in conn.execute(sa.text(
+        f"SELECT DISTINCT CAST(bucket_start AS DATE) FROM {_T} WHERE provider = :p AND source = 'api'"
+        " AND bucket_start >= :a AND bucket_start < :b"), {"p": provider, "a": start, "b": end})}
+    return {d.date() if isinstance(d, datetime) else d for d in days}
 
 
 def replace_imported_bills(conn: sa.Connection, provider: str, start: datetime, end: datetime) -> int:

@@ -80,6 +80,8 @@ def count(value, field: str) -> int | None:
         number = int(text)
     if number < 0:
         raise InvalidInput(field, "must not be negative")
+    if number > ledger.COUNT_MAX:
+        raise InvalidInput(field, f"{number:,} is more than the ledger can hold ({ledger.COUNT_MAX:,})")
     return number
 
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pyarrow as pa
 
+from aicost.errors import InvalidInput
+
 TABLE = "usage"
 
 # What a row measures.
@@ -38,6 +40,8 @@ NONE = ""  # dimension not applicable to the row
 # Money: 9 decimals holds Anthropic's fractional cents ("123.78912" cents = $1.2378912) exactly.
 MONEY_PRECISION, MONEY_SCALE = 18, 9
 MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
+MONEY_MAX = Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE) - MONEY_QUANTUM  # $999,999,999.999999999
+COUNT_MAX = 2**63 - 1  # BIGINT
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,8 @@ NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 MEASURES: tuple[str, ...] = tuple(c.name for c in COLUMNS if not c.key)
 ARROW_SCHEMA = pa.schema([pa.field(c.name, c.arrow, nullable=not c.key) for c in COLUMNS])
 _KEY_DEFAULTS = {name: NONE for name in KEY if name not in ("bucket_start",)}
+_COUNTS = tuple(c.name for c in COLUMNS if c.sql == "BIGINT")
+_MONEY = tuple(c.name for c in COLUMNS if c.sql == _MONEY_SQL)
 
 
 def money(value: Decimal | str | int) -> Decimal:
@@ -122,10 +128,23 @@ def money(value: Decimal | str | int) -> Decimal:
 
 
 def complete(row: dict) -> dict:
-    """Fill a partial row dict: empty strings for missing key dimensions, None for missing measures."""
+    """Fill a partial row dict: empty strings for missing key dimensions, None for missing measures.
+
+    Raises:
+        InvalidInput: a count or an amount is larger than the ledger's column can hold (checked here, before
+            anything is converted or written, whatever the row came from).
+    """
     out = {**_KEY_DEFAULTS, **{name: None for name in MEASURES}}
     out.update(row)
     unknown = set(out) - set(NAMES)
     if unknown:
         raise KeyError(f"not ledger columns: {sorted(unknown)}")
+    for name in _COUNTS:
+        value = out[name]
+        if value is not None and not -COUNT_MAX <= value <= COUNT_MAX:
+            raise InvalidInput(name, f"{value:,} is more than the ledger can hold ({COUNT_MAX:,})")
+    for name in _MONEY:
+        value = out[name]
+        if value is not None and abs(value) > MONEY_MAX:
+            raise InvalidInput(name, f"${value:,} is more than the ledger can hold (${MONEY_MAX:,.2f})")
     return out

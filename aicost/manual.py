@@ -124,6 +124,10 @@ def _build_row(entry: Entry, settings: Settings | None, today: date | None, sour
         estimate = pricing.estimate_row({**row, "cache_read_tokens": cache_read, "cache_write_tokens": cache_write})
         row["price_source"] = estimate.price_source
         row["estimate_usd"] = estimate.cost_usd
+        if (estimate.spend or 0) > settings.max_row_cost_usd:
+            field = "input_tokens" if input_tokens else "output_tokens"
+            raise InvalidInput(field, f"these tokens are estimated at ${estimate.spend:,.2f}, over the ceiling of "
+                                      f"${settings.max_row_cost_usd:,} per row (AICOST_MAX_ROW_COST_USD)")
     if entry.subscription:
         row.update(kind=ledger.KIND_SUBSCRIPTION, cost_usd=cost, cost_status=ledger.COST_ENTERED)
     elif self_hosted:

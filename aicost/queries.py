@@ -45,7 +45,8 @@ class Filters:
 
     @classmethod
     def everything(cls) -> Filters:
-        return cls(date(1970, 1, 1), date(9999, 12, 30))
+        """Every day a row can have (older ledgers took days before 2000, which new rows may not have)."""
+        return cls(date(1, 1, 1), date(9999, 12, 30))
 
 
 def _model(prefix: str = "") -> str:
@@ -425,17 +426,26 @@ class Options:
     providers: tuple[str, ...]
     projects: tuple[tuple[str, str, str], ...]
     models: tuple[str, ...]
+    models_total: int = 0  # distinct models in the ledger; models holds at most MAX_OPTIONS of them
+
+
+MAX_OPTIONS = 1000  # a filter offers at most this many values (a browser chokes on 100k options)
 
 
 def options(store: Store) -> Options:
-    """Distinct providers, projects (with names) and models in the ledger, for the filter widgets."""
+    """Distinct providers, projects (with names) and models in the ledger, for the filter widgets: at most
+    MAX_OPTIONS projects and models, those with the most spend, in name order."""
     proj = store.frame(f"SELECT provider, project, max(NULLIF(project_name, '')) AS name FROM {ledger.TABLE}"
-                       f" GROUP BY provider, project ORDER BY provider, project")
-    mods = store.frame(f"SELECT DISTINCT {_model()} AS model FROM {ledger.TABLE} ORDER BY 1")
+                       f" GROUP BY provider, project ORDER BY coalesce(sum(cost_usd), 0) DESC, provider, project"
+                       f" LIMIT {MAX_OPTIONS}").sort_values(["provider", "project"])
+    model = _model()
+    mods = store.frame(f"SELECT {model} AS model, count(*) OVER () AS n FROM {ledger.TABLE} WHERE {model} <> ''"
+                       f" GROUP BY 1 ORDER BY coalesce(sum(cost_usd), 0) DESC, 1 LIMIT {MAX_OPTIONS}")
     return Options(
-        providers=tuple(sorted(set(proj["provider"]))),
+        providers=tuple(sorted(set(store.frame(f"SELECT DISTINCT provider FROM {ledger.TABLE}")["provider"]))),
         projects=tuple((p, j, n if isinstance(n, str) else "") for p, j, n in zip(proj["provider"], proj["project"], proj["name"])),
-        models=tuple(m for m in mods["model"] if m),
+        models=tuple(sorted(mods["model"])),
+        models_total=int(mods["n"].iloc[0]) if len(mods) else 0,
     )
 
 

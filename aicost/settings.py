@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     first_sync_days: int = Field(30, ge=1, description="days fetched by a provider's first sync")
 
     # manual entries and imports
-    max_row_cost_usd: Decimal = Field(Decimal("1000000"), gt=0, description="largest cost accepted for one row")
+    max_row_cost_usd: Decimal = Field(Decimal("1000000"), gt=0, le=Decimal("999999999"),
+                                      description="largest cost accepted for one row (and for a row's estimate)")
     import_max_bytes: int = Field(20_000_000, gt=0, description="largest CSV file accepted for import")
 
     # alerts: channels, anomaly detection and the scheduled sync

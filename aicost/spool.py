@@ -30,11 +30,11 @@ class Spool:
         self._pending_rows = 0
         self.rows = 0
         self._writer: pq.ParquetWriter | None = None
-        with _disk("create the sync's spool file"):
+        with _disk("create the spool file"):
             self._dir = Path(tempfile.mkdtemp(prefix="aicost-spool-"))  # under TMPDIR
         self.path = self._dir / "rows.parquet"
         try:
-            with _disk("create the sync's spool file"):
+            with _disk("create the spool file"):
                 self._writer = pq.ParquetWriter(self.path, ledger.ARROW_SCHEMA)
         except BaseException:
             shutil.rmtree(self._dir, ignore_errors=True)
@@ -61,7 +61,7 @@ class Spool:
 
     def _flush(self) -> None:
         if self._pending and self._writer is not None:
-            with _disk("write the sync's spool file"):
+            with _disk("write the spool file"):
                 self._writer.write_table(pa.concat_tables(self._pending))
         self._pending, self._pending_rows = [], 0
 
@@ -83,7 +83,7 @@ class Spool:
         if self._writer is not None:
             self._flush()
             writer, self._writer = self._writer, None
-            with _disk("write the sync's spool file"):
+            with _disk("write the spool file"):
                 writer.close()
         return self
 

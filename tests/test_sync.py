@@ -322,7 +322,7 @@ def test_no_room_to_spool_a_window_fails_each_provider_plainly_and_writes_nothin
     outcomes = run(since=SINCE, until=UNTIL)  # returns: neither provider's failure stops the other
     for provider in ("openai", "anthropic"):
         assert outcomes[provider].status == "failed"
-        assert "cannot create the sync's spool file" in outcomes[provider].error
+        assert "cannot create the spool file" in outcomes[provider].error
         assert "TMPDIR" in outcomes[provider].error
     assert snapshot(store) == before
     assert set(sync.recent_runs(store).query("status == 'failed'")["provider"]) == {"openai", "anthropic"}

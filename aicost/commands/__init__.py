@@ -22,6 +22,12 @@ MODULES = (
 )
 
 
+def shown(text: str) -> str:
+    """Text as a terminal may print it: control characters (an ANSI escape in a note, a tab or line break that
+    would break a table) written out as escapes, never sent raw."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def window(since, until, providers):
     """Filters for --since/--until (UTC days, inclusive) and --provider options, validated."""
     from aicost.errors import InvalidInput

@@ -7,6 +7,7 @@ import sys
 from decimal import Decimal
 
 from aicost import manual
+from aicost.commands import shown
 from aicost.store import open_store
 
 NAME = "entries"
@@ -43,7 +44,7 @@ def _cell(value) -> str:
         return format(value, "f")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return shown(str(value))
 
 
 def run(args: argparse.Namespace) -> int:

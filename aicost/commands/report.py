@@ -7,7 +7,7 @@ import sys
 
 from aicost import export, queries
 from aicost.cli import utc_day
-from aicost.commands import window
+from aicost.commands import shown, window
 from aicost.store import open_store
 
 NAME = "report"
@@ -56,7 +56,7 @@ def table(rows: list[dict], by: str) -> str:
             note.append(f"${r['estimated_cost_usd']:,.2f} estimated")
         if r["unpriced_rows"]:
             note.append(f"{r['unpriced_rows']} unpriced row(s)")
-        body.append([r[by] or "(none)", f"{r['cost_usd']:,.2f}", f"{r['input_tokens']:,}", f"{r['output_tokens']:,}",
+        body.append([shown(str(r[by])) if r[by] else "(none)", f"{r['cost_usd']:,.2f}", f"{r['input_tokens']:,}", f"{r['output_tokens']:,}",
                      f"{r['cache_read_tokens']:,}", f"{r['cache_write_tokens']:,}", f"{r['requests']:,}", "; ".join(note)])
     total = sum((r["cost_usd"] for r in rows), start=type(rows[0]["cost_usd"])(0))
     body.append(["TOTAL", f"{total:,.2f}", f"{sum(r['input_tokens'] for r in rows):,}",

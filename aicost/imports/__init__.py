@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import sqlalchemy as sa
 
-from aicost import coverage, ledger
+from aicost import clock, coverage, ledger
 from aicost.errors import InvalidInput
 from aicost.imports import anthropic, github, openai, template
 from aicost.imports.csvfile import canon, read, shape_problem
@@ -58,7 +59,7 @@ class Parsed:
     """A validated file: its format, the ledger rows its lines make, and what was left out or not used."""
 
     format: Format
-    rows: list[dict]
+    rows: Rows
     lines: int  # data lines read (blank lines not counted)
     skipped: Counter = field(default_factory=Counter)  # (reason, detail) -> lines
     unused: tuple[str, ...] = ()  # one sentence per column not used
@@ -194,7 +195,8 @@ def parse(data: bytes, file_name: str, *, format: str | None = None, settings: S
     if missing:
         raise InvalidInput(origin, f"missing column(s) for the {fmt.name} format ({fmt.title}): {', '.join(missing)}")
     ctx = Context(origin, settings, today)
-    rows, problems, skipped, lines = [], [], Counter(), 0
+    merger = _Merger(settings.max_row_cost_usd)
+    problems, skipped, lines = [], Counter(), 0
     for number, cells, broken in file.records:
         if cells is None:
             problems.append((number, broken))
@@ -208,38 +210,49 @@ def parse(data: bytes, file_name: str, *, format: str | None = None, settings: S
             continue
         line = {n: c.strip() for n, c in zip(file.names, cells, strict=True)}
         try:
-            made = fmt.parse(line, ctx)
+            for row in fmt.parse(line, ctx):
+                row["origin"] = origin
+                merger.add(number, row)
         except Skip as skip:
             skipped[(skip.reason, skip.detail)] += 1
-            continue
         except InvalidInput as exc:
             problems.append((number, f"{_column(exc.field, fmt, file)}: {exc.reason}"))
-            continue
-        for row in made:
-            row["origin"] = origin
-        rows.extend(made)
     unused = _unused(fmt, file)
+    problems += [(n, f"{_column(field, fmt, file)}: {reason}") for n, field, reason in merger.problems()]
     if problems:
-        raise FileRejected(origin, problems, unused)
-    return Parsed(fmt, _merge(rows), lines, skipped, unused)
+        raise FileRejected(origin, sorted(problems), unused)
+    return Parsed(fmt, merger.rows(), lines, skipped, unused)
 
 
 _SUMMED = ("input_tokens", "uncached_input_tokens", "cache_read_tokens", "cache_write_tokens",
-           "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens", "requests", "web_search_requests")
+           "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens", *ledger.MODALITY_TOKENS, "requests",
+           "web_search_requests")
 _SUMMED_MONEY = ("cost_usd", "estimate_usd", "gross_usd", "discount_usd")
 _MERGE_KEY = tuple(k for k in ledger.KEY if k != "entry_id")
+_FIELD = {"cost_usd": "cost", "estimate_usd": "cost", "gross_usd": "gross_usd"}  # how formats name these fields
 
 
-def _merge(rows: list[dict]) -> list[dict]:
-    """Rows of one natural key in one file (minute- or hour-level exports, several users) become one day row."""
-    merged: dict[tuple, dict] = {}
-    for row in rows:
-        full = ledger.complete(row)
+class _Merger:
+    """Rows of one natural key in one file (minute- or hour-level exports, several users) become one day row,
+    merged as the lines are read (only the merged rows are held); a sum over what one row may hold is a problem
+    of the first of its lines, naming them all."""
+
+    def __init__(self, ceiling):
+        self.ceiling = ceiling
+        self.merged: dict[tuple, dict] = {}
+        self.numbers: dict[tuple, list[int]] = {}
+
+    def add(self, number: int, row: dict) -> None:
+        full = ledger.complete(row)  # raises InvalidInput for a value past what the ledger holds
         key = tuple(full[k] for k in _MERGE_KEY)
-        if key not in merged:
-            merged[key] = full
-            continue
-        into = merged[key]
+        held = self.merged.get(key)
+        if held is None:  # held as a list in the ledger's column order, texts shared: a fraction of a dict
+            self.merged[key] = [sys.intern(v) if isinstance(v, str) else v for v in map(full.get, ledger.NAMES)]
+            self.numbers[key] = number
+            return
+        first = self.numbers[key]
+        self.numbers[key] = [*first, number] if isinstance(first, list) else [first, number]
+        into = dict(zip(ledger.NAMES, held, strict=True))
         for m in _SUMMED:
             if full[m] is not None:
                 into[m] = (into[m] or 0) + full[m]
@@ -256,10 +269,67 @@ def _merge(rows: list[dict]) -> list[dict]:
             into.update(cost_status=ledger.COST_UNPRICED, cost_usd=None)
         if full["note"] and full["note"] not in (into["note"] or ""):
             into["note"] = "; ".join(n for n in (into["note"], full["note"]) if n)
-    for row in merged.values():
-        ident = "|".join(str(row[k]) for k in _MERGE_KEY)
-        row["entry_id"] = "imp-" + hashlib.sha256(ident.encode()).hexdigest()[:20]
-    return list(merged.values())
+        self.merged[key] = [into[name] for name in ledger.NAMES]
+
+    def problems(self) -> list[tuple[int, str, str]]:
+        """(first line, field, reason) for every merged row over what one row may hold."""
+        out = []
+        for key, values in self.merged.items():
+            row = dict(zip(ledger.NAMES, values, strict=True))
+            numbers = self.numbers[key] if isinstance(self.numbers[key], list) else [self.numbers[key]]
+            lines = ", ".join(map(str, numbers))
+            for name in _SUMMED_MONEY:
+                if row[name] is not None and abs(row[name]) > self.ceiling:
+                    out.append((numbers[0], _FIELD.get(name, name),
+                                f"rows {lines} are one day and key and add up to ${row[name]:,.2f}, over the "
+                                f"ceiling of ${self.ceiling:,} per row (AICOST_MAX_ROW_COST_USD)"))
+                    break
+            for name in _SUMMED:
+                if row[name] is not None and row[name] > ledger.COUNT_MAX:
+                    out.append((numbers[0], name, f"rows {lines} are one day and key and add up to "
+                                                            f"{row[name]:,}, more than the ledger can hold"))
+                    break
+        return out
+
+    def rows(self) -> Rows:
+        entry, ingested, now = _I["entry_id"], _I["ingested_at"], clock.now()
+        for key, values in self.merged.items():
+            values[entry] = "imp-" + hashlib.sha256("|".join(map(str, key)).encode()).hexdigest()[:20]
+            values[ingested] = values[ingested] or now
+        rows = Rows(list(self.merged.values()))
+        self.merged, self.numbers = {}, {}
+        return rows
+
+
+_I = {name: i for i, name in enumerate(ledger.NAMES)}
+
+
+class Rows:
+    """An import's ledger rows, held compactly (lists in the ledger's column order)."""
+
+    def __init__(self, values: list[list]):
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def column(self, name: str) -> list:
+        i = _I[name]
+        return [v[i] for v in self.values]
+
+    def keep(self, mask: list[bool]) -> Rows:
+        return Rows([v for v, k in zip(self.values, mask, strict=True) if k])
+
+    def dicts(self) -> list[dict]:
+        return [dict(zip(ledger.NAMES, v, strict=True)) for v in self.values]
+
+    def table(self, names: tuple[str, ...] = ledger.NAMES) -> pa.Table:
+        """The rows (of the named columns) as an Arrow table, built column by column."""
+        return pa.table([pa.array(self.column(n), type=ledger.ARROW_SCHEMA.field(n).type) for n in names],
+                        schema=pa.schema([ledger.ARROW_SCHEMA.field(n) for n in names]))
 
 
 # A file's group: its rows of one day, model, project, key and item. Within it, the newest import is the truth,
@@ -267,14 +337,13 @@ def _merge(rows: list[dict]) -> list[dict]:
 # Batch API rows an older aicost kept under the default tier, would otherwise add up with the newer rows).
 _GROUP = ("provider", "kind", "bucket_start", "bucket_width", "item", "model", "project", "api_key")
 _REFINED = ("service_tier", "context_window")
-_GROUP_SCHEMA = pa.schema([ledger.ARROW_SCHEMA.field(c) for c in _GROUP + _REFINED])
 
 
-def _replace_earlier(store: Store, conn, rows: list[dict]) -> int:
+def _replace_earlier(store: Store, conn, rows: Rows) -> int:
     """Delete rows of earlier imports in this file's groups that this file does not have, and earlier bill lines
     with no user or model where this file bills the same day and item per user or model (GitHub's summarized
     report beside its per-user one). Returns rows removed."""
-    table = pa.Table.from_pylist([{c: r[c] for c in _GROUP + _REFINED} for r in rows], schema=_GROUP_SCHEMA)
+    table = rows.table(_GROUP + _REFINED)
     group = " AND ".join(f"g.{c} = u.{c}" for c in _GROUP)
     exact = " AND ".join(f"g.{c} = u.{c}" for c in _GROUP + _REFINED)
     line = " AND ".join(f"g.{c} = u.{c}" for c in ("provider", "kind", "bucket_start", "bucket_width", "item"))
@@ -291,46 +360,67 @@ def _replace_earlier(store: Store, conn, rows: list[dict]) -> int:
     return stale + coarse
 
 
-def _without_coarse(conn, rows: list[dict]) -> list[dict]:
+def _without_coarse(conn, rows: Rows) -> Rows:
     """The rows, less bill lines with no user or model for a day and item that earlier imports bill in detail."""
-    coarse = [r for r in rows if r["cost_status"] == ledger.COST_BILLED and not r["api_key"] and not r["model"]]
-    if not coarse:
+    line = list(zip(*(rows.column(c) for c in ("provider", "kind", "bucket_start", "bucket_width", "item")),
+                    strict=True))
+    coarse = [s == ledger.COST_BILLED and not k and not m for s, k, m in
+              zip(rows.column("cost_status"), rows.column("api_key"), rows.column("model"), strict=True)]
+    if not any(coarse):
         return rows
+    starts = [ln[2] for ln, c in zip(line, coarse, strict=True) if c]
     detailed = {tuple(k) for k in conn.execute(sa.text(
         f"SELECT DISTINCT provider, kind, bucket_start, bucket_width, item FROM {ledger.TABLE}"
         f" WHERE source = 'import' AND cost_status = '{ledger.COST_BILLED}' AND (api_key <> '' OR model <> '')"
-        f" AND bucket_start >= :a AND bucket_start <= :b"),
-        {"a": min(r["bucket_start"] for r in coarse), "b": max(r["bucket_start"] for r in coarse)})}
-    return [r for r in rows if r not in coarse
-            or (r["provider"], r["kind"], r["bucket_start"], r["bucket_width"], r["item"]) not in detailed]
+        f" AND bucket_start >= :a AND bucket_start <= :b"), {"a": min(starts), "b": max(starts)})}
+    return rows.keep([not c or ln not in detailed for ln, c in zip(line, coarse, strict=True)])
+
+
+def _without_api_days(conn, rows: Rows) -> Rows:
+    """The rows, less billed rows of days the provider's billing API reports (the synced bill wins)."""
+    providers, starts, ends = rows.column("provider"), rows.column("bucket_start"), rows.column("bucket_end")
+    days: set[tuple[str, date]] = set()
+    for provider in set(providers):
+        mine = [i for i, p in enumerate(providers) if p == provider]
+        days |= {(provider, d) for d in coverage.api_days(conn, provider, min(starts[i] for i in mine),
+                                                          max(ends[i] for i in mine))}
+    return rows.keep([(p, s.date()) not in days for p, s in zip(providers, starts, strict=True)])
 
 
 def import_bytes(store: Store, data: bytes, file_name: str, *, format: str | None = None,
                  settings: Settings | None = None, today: date | None = None) -> ImportResult:
     """Import one CSV file: its rows, and the estimates they cover, in one transaction (all or nothing)."""
     parsed = parse(data, file_name, format=format, settings=settings, today=today)
-    rows, covered, left, detailed, replaced = parsed.rows, 0, 0, 0, 0
+    fmt, rows, covered, left, detailed, replaced = parsed.format, parsed.rows, 0, 0, 0, 0
+    lines, skipped, unused = parsed.lines, parsed.skipped, parsed.unused
+    del parsed  # the rows go on as an Arrow table: their Python objects are let go before the ledger's work
     result = UpsertResult()
+    statuses: list[str] = []
+    entered: list[dict] = []
     if rows:
         with store.transaction() as conn:
-            if parsed.format.billed:  # the synced bill wins over an imported copy of it
-                kept = coverage.without_api_days(conn, rows)
+            if fmt.billed:  # the synced bill wins over an imported copy of it
+                kept = _without_api_days(conn, rows)
                 left, rows = len(rows) - len(kept), kept
                 kept = _without_coarse(conn, rows)
                 detailed, rows = len(rows) - len(kept), kept
             if rows:
                 replaced = _replace_earlier(store, conn, rows)
-                result = store.upsert(rows, conn=conn)
-                for provider in sorted({r["provider"] for r in rows}):
-                    mine = [r for r in rows if r["provider"] == provider]
-                    covered += coverage.cover_estimates(conn, provider, min(r["bucket_start"] for r in mine),
-                                                        max(r["bucket_end"] for r in mine))
-    statuses = [r["cost_status"] for r in rows]
-    return ImportResult(parsed.format.name, Path(file_name).name, len(rows), result,
+                statuses = rows.column("cost_status")
+                entered = rows.keep([s == ledger.COST_ENTERED for s in statuses]).dicts()
+                providers, starts, ends = rows.column("provider"), rows.column("bucket_start"), rows.column("bucket_end")
+                windows = {p: (min(starts[i] for i in mine), max(ends[i] for i in mine))
+                           for p in set(providers) for mine in [[i for i, q in enumerate(providers) if q == p]]}
+                table, rows = rows.table(), None
+                del providers, starts, ends
+                result = store.upsert(table, conn=conn)
+                for provider, (start, end) in sorted(windows.items()):
+                    covered += coverage.cover_estimates(conn, provider, start, end)
+    return ImportResult(fmt.name, Path(file_name).name, len(statuses), result,
                         statuses.count(ledger.COST_ESTIMATED) - min(covered, statuses.count(ledger.COST_ESTIMATED)),
-                        statuses.count(ledger.COST_UNPRICED), covered, _entered_api_days(store, rows),
-                        title=parsed.format.title, billed=statuses.count(ledger.COST_BILLED), lines=parsed.lines,
-                        skipped=tuple(sorted(parsed.skipped.items())), unused=parsed.unused, left_to_api=left,
+                        statuses.count(ledger.COST_UNPRICED), covered, _entered_api_days(store, entered),
+                        title=fmt.title, billed=statuses.count(ledger.COST_BILLED), lines=lines,
+                        skipped=tuple(sorted(skipped.items())), unused=unused, left_to_api=left,
                         left_to_detail=detailed, replaced=replaced)
 
 
