@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import access, watch
+from pages import access, ui, watch
 
 st.set_page_config(page_title="aicost", page_icon=":material/payments:", layout="wide")
 
@@ -18,9 +18,10 @@ PAGES = [
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
 ]
 
-watch.start_scheduler()  # once per process (st.cache_resource); a lease per due time across processes
-
-if access.allowed():
-    st.navigation(PAGES).run()
-else:  # until the visitor is let in, the login is the only page: no other page, not even its name, is reachable
-    st.navigation([st.Page(access.login, title="Log in", icon=":material/lock:")], position="hidden").run()
+with ui.problems_shown():  # a broken or busy ledger, a bad setting: one message, never a traceback
+    scheduled = watch.start_scheduler()  # once per process (st.cache_resource); a lease per due time across processes
+    if access.allowed():
+        watch.scheduler_problem(scheduled)
+        st.navigation(PAGES).run()
+    else:  # until the visitor is let in, the login is the only page: no other page, not even its name, is reachable
+        st.navigation([st.Page(access.login, title="Log in", icon=":material/lock:")], position="hidden").run()

@@ -129,6 +129,10 @@ _REAPERS: set[tuple[threading.Thread, threading.Event]] = set()
 atexit.register(close_all)
 
 
+def _first_line(exc: BaseException | None) -> str:
+    return str(exc).strip().splitlines()[0] if exc is not None and str(exc).strip() else type(exc).__name__
+
+
 def _is_lock_error(exc: BaseException) -> bool:
     text = str(exc).lower()
     return any(m in text for m in _LOCK_MARKERS)
@@ -152,9 +156,21 @@ class Store:
             raise LedgerError(f"{given_as}: is not a valid database URL: give e.g. duckdb:///path/to/ledger.duckdb"
                               " or postgresql+psycopg://user@host/dbname") from None
         self.dialect = self.url.get_backend_name()
+        self.given_as = given_as
         if self.dialect not in ("duckdb", "postgresql"):
             raise LedgerError(f"{given_as}: unsupported database {self.dialect!r}: use duckdb:/// or"
                               " postgresql+psycopg://")
+        if self.dialect == "postgresql":
+            driver = self.url.get_driver_name()
+            if self.url.drivername == "postgresql":  # SQLAlchemy's default PostgreSQL driver is not installed
+                self.url = self.url.set(drivername="postgresql+psycopg")
+            elif driver != "psycopg":
+                raise LedgerError(f"{given_as}: the PostgreSQL driver {driver!r} is not supported (nor installed):"
+                                  " use postgresql+psycopg://user@host/dbname")
+        if self.dialect == "duckdb" and self.url.host:
+            raise LedgerError(f"{given_as}: a DuckDB URL names a file after three slashes, not a host: "
+                              f"duckdb:///{self.url.host}{'/' + self.url.database if self.url.database else ''}"
+                              " (relative to the working directory) or duckdb:////absolute/path")
         self.lock_timeout = lock_timeout
         self._sleep = sleep
         self._engine: sa.Engine | None = None
@@ -173,7 +189,15 @@ class Store:
     def engine(self) -> sa.Engine:
         if self._engine is None:
             if self.dialect == "duckdb" and self.url.database not in (None, "", ":memory:"):
-                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+                folder = Path(self.url.database).parent
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except (FileExistsError, NotADirectoryError):
+                    raise LedgerError(f"{self.given_as}: cannot create the ledger's folder {folder}: a file is in "
+                                      "its way (a file of that name, or of a folder above it)") from None
+                except OSError as exc:
+                    raise LedgerError(f"{self.given_as}: cannot create the ledger's folder {folder}: "
+                                      f"{exc.strerror or exc}") from None
             if self.dialect == "duckdb":  # a pool would keep the file locked against other processes
                 self._engine = sa.create_engine(self.url, poolclass=NullPool)
             else:
@@ -188,11 +212,13 @@ class Store:
                 return self.engine.connect()
             except sa.exc.DBAPIError as exc:
                 if not _is_lock_error(exc):
-                    raise LedgerError(f"cannot open the ledger: {exc.orig}") from None
-                if time.monotonic() >= deadline:
-                    raise LedgerBusy(f"the ledger is held by another process (waited {self.lock_timeout:.0f}s)") from None
-                self._sleep(min(delay * (0.5 + random.random()), max(deadline - time.monotonic(), 0)))
-                delay = min(delay * 2, 1.0)
+                    raise LedgerError(f"cannot open the ledger ({self.given_as}): {_first_line(exc.orig)}") from None
+            except (OSError, ImportError, sa.exc.SQLAlchemyError) as exc:  # a driver or the file system said no
+                raise LedgerError(f"cannot open the ledger ({self.given_as}): {_first_line(exc)}") from None
+            if time.monotonic() >= deadline:
+                raise LedgerBusy(f"the ledger is held by another process (waited {self.lock_timeout:g}s)") from None
+            self._sleep(min(delay * (0.5 + random.random()), max(deadline - time.monotonic(), 0)))
+            delay = min(delay * 2, 1.0)
 
     @contextmanager
     def _connect(self) -> Iterator[sa.Connection]:

@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from aicost import clock, coverage, ledger, providers, redact
-from aicost.errors import AicostError, InvalidInput
+from aicost.errors import AicostError, InvalidInput, LedgerError
 from aicost.providers import Window
 from aicost.spool import Spool
 from aicost.store import Scope, Store, UpsertResult
@@ -139,8 +139,11 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
     Raises:
         InvalidInput: since is after until (a usage error, not a provider failure).
     """
-    window = plan_window(store, name, settings, since=since, until=until, on=on)
     started = _now()
+    try:
+        window = plan_window(store, name, settings, since=since, until=until, on=on)
+    except LedgerError as exc:  # busy or broken: this provider's sync says so by name, the next one tries too
+        return Outcome(name, FAILED, error=_plain(exc, name, settings), dry_run=dry_run)
     outcome = Outcome(name, OK, window=window, dry_run=dry_run)
     try:
         provider = providers.build(name, settings, sleep=sleep)

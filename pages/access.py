@@ -6,6 +6,7 @@ import streamlit as st
 
 from aicost import password
 from aicost.settings import get_settings
+from pages import ui
 
 _OK = "aicost_authenticated"
 
@@ -48,6 +49,7 @@ def require() -> None:
     if not _let_in():
         login()
         st.stop()
+    ui.check_ledger()
 
 
 def login() -> None:

@@ -63,6 +63,8 @@ def sidebar() -> queries.Filters:
                                          key="project", bind="query-params", placeholder="All projects")
         models = st.multiselect("Models", options.models, key="model", bind="query-params",
                                 placeholder="All models")
+        if options.models_total > len(options.models):
+            st.caption(f"The {len(options.models):,} models with the most spend of {options.models_total:,}.")
     return queries.Filters(start, end, tuple(providers), tuple(chosen_projects), tuple(models))
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import streamlit as st
 
 from aicost import anomalies, budgets, catalog, clock, export, forecast, queries, sync
+from aicost.errors import AicostError, LedgerBusy, LedgerError
 from aicost.settings import get_settings
 from aicost.store import Store
 
@@ -24,9 +27,45 @@ def _store(url: str, lock_timeout: float) -> Store:
 
 
 def store() -> Store:
-    """The ledger named by the current settings (one Store object per URL per process)."""
+    """The ledger named by the current settings (one Store object per URL per process).
+
+    Raises:
+        AicostError: a setting cannot be read, or the URL names no usable ledger.
+    """
     s = get_settings()
     return _store(s.database_url, s.lock_timeout_seconds)
+
+
+def problem(exc: AicostError) -> None:
+    """One plain message in place of a page that cannot be shown: what is wrong, and what to do (no traceback)."""
+    if isinstance(exc, LedgerBusy):
+        st.warning(f"The ledger is busy: {exc}. Another process (a sync, an import, a command) is writing to it: "
+                   "reload this page in a moment.")
+    elif isinstance(exc, LedgerError):
+        st.error(f"The ledger cannot be used: {exc}")
+        st.info("Check `AICOST_DATABASE_URL` (README, Settings): a DuckDB file is `duckdb:///path/to/ledger.duckdb` "
+                "in a folder aicost may write to; PostgreSQL is `postgresql+psycopg://user@host/dbname`. Restart "
+                "the dashboard after changing it.")
+    else:
+        st.error(str(exc))
+
+
+@contextmanager
+def problems_shown() -> Iterator[None]:
+    """Run a page; an expected failure (the project's errors) is shown in one message, anything else surfaces."""
+    try:
+        yield
+    except AicostError as exc:
+        problem(exc)
+
+
+def check_ledger() -> None:
+    """Stop the page with one message when the ledger cannot be opened or read (every page calls this first)."""
+    try:
+        store().ensure_schema()
+    except AicostError as exc:
+        problem(exc)
+        st.stop()
 
 
 def ttl() -> int:

@@ -26,14 +26,20 @@ def _scheduler(url: str, schedule_text: str) -> scheduler.Scheduler | None:
     return scheduler.Scheduler(ui.store(), get_settings(), schedule, on_done=st.cache_data.clear).start()
 
 
-def start_scheduler() -> scheduler.Scheduler | None:
-    """Start this process's scheduler once (a no-op on every later call); a bad schedule is shown, not raised."""
+def start_scheduler() -> scheduler.Scheduler | AicostError | None:
+    """Start this process's scheduler once (a no-op on every later call); a bad schedule or ledger is returned
+    (scheduler_problem shows it to a visitor who is let in), not raised."""
     s = get_settings()
     try:
         return _scheduler(s.database_url, s.sync_schedule)
     except AicostError as exc:
-        st.sidebar.warning(f"Scheduled sync is off: {exc}")
-        return None
+        log.warning("scheduled sync is off: %s", exc)
+        return exc
+
+
+def scheduler_problem(started) -> None:
+    if isinstance(started, AicostError):
+        st.sidebar.warning(f"Scheduled sync is off: {started}")
 
 
 def budget_progress(today) -> None:
