@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import access, ui, watch
+from pages import access, downloads, ui, watch
 
 st.set_page_config(page_title="aicost", page_icon=":material/payments:", layout="wide")
 
@@ -18,10 +18,19 @@ PAGES = [
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
 ]
 
+downloads.expire_after_one_fetch()  # no ledger bytes at a /media URL outside the login
+
 with ui.problems_shown():  # a broken or busy ledger, a bad setting: one message, never a traceback
     scheduled = watch.start_scheduler()  # once per process (st.cache_resource); a lease per due time across processes
     if access.allowed():
+        # the menu is drawn here, not by Streamlit from the pages/ folder (.streamlit/config.toml): a visitor
+        # who is not let in never sees the pages' names
+        page = st.navigation(PAGES, position="hidden")
+        with st.sidebar:
+            for each in PAGES:
+                st.page_link(each, label=each.title, icon=each.icon)
+            access.logout_button()
         watch.scheduler_problem(scheduled)
-        st.navigation(PAGES).run()
+        page.run()
     else:  # until the visitor is let in, the login is the only page: no other page, not even its name, is reachable
         st.navigation([st.Page(access.login, title="Log in", icon=":material/lock:")], position="hidden").run()

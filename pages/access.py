@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+
 import streamlit as st
 
-from aicost import password
+from aicost import password, throttle
 from aicost.settings import get_settings
-from pages import ui
+from pages import downloads, ui
 
 _OK = "aicost_authenticated"
 
@@ -32,14 +34,16 @@ def _let_in() -> bool:
 
 
 def allowed() -> bool:
-    """Whether the visitor may see the pages; app.py asks once per run, and then draws the Log out button."""
-    if not _let_in():
-        return False
+    """Whether the visitor may see the pages; app.py asks once per run."""
+    return _let_in()
+
+
+def logout_button() -> None:
+    """The Log out button, where there is a login (app.py draws it under the menu)."""
     if _oidc_configured():
-        st.sidebar.button("Log out", on_click=st.logout, key="logout")
+        st.button("Log out", on_click=st.logout, key="logout")
     elif _hash() is not None:
-        st.sidebar.button("Log out", on_click=_logout, key="logout")
-    return True
+        st.button("Log out", on_click=_logout, key="logout")
 
 
 def require() -> None:
@@ -49,6 +53,7 @@ def require() -> None:
     if not _let_in():
         login()
         st.stop()
+    downloads.expire_after_one_fetch()  # also when a page file runs on its own, before app.py
     ui.check_ledger()
 
 
@@ -62,17 +67,37 @@ def login() -> None:
     with st.form("login"):
         st.text_input("Password", type="password", key="login_password")
         st.form_submit_button("Log in", type="primary", on_click=_try)
-    if st.session_state.pop("login_failed", False):
-        st.error("Wrong password.")
+    failed = st.session_state.pop("login_failed", None)
+    if failed is not None:
+        wait = failed
+        st.error("Wrong password." if not wait else
+                 f"Too many wrong passwords: try again in {wait:.0f} seconds. (Each wrong password makes the next "
+                 "wait longer.)")
+
+
+@st.cache_resource(show_spinner=False)
+def _throttle() -> throttle.Throttle:
+    return throttle.Throttle()  # one per process: every session's guesses count together
+
+
+def _client() -> str:
+    """Who is guessing: the client's address where Streamlit knows it (not on localhost), else this browser
+    session; a client that reconnects for a fresh session still counts towards everybody's limit."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (AppTest): the session stands in for the client
+        ip = None
+    return ip or st.session_state.setdefault("_login_client", secrets.token_hex(8))
 
 
 def _try() -> None:
     # a callback runs before the script, so the run that follows a right password already shows the pages
     given = st.session_state.pop("login_password", "")
-    if password.verify(given, _hash() or ""):
+    right, wait = _throttle().check(_client(), lambda: password.verify(given, _hash() or ""))
+    if right:
         st.session_state[_OK] = True
     else:
-        st.session_state["login_failed"] = True
+        st.session_state["login_failed"] = wait
 
 
 def _logout() -> None:

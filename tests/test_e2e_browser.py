@@ -65,7 +65,7 @@ def _settle(page) -> None:
 
 
 def _goto_page(page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+    page.locator('[data-testid="stSidebar"] a', has_text=title).first.click()
     page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=WAIT_MS)
     _settle(page)
 
