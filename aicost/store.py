@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 # How long a thread keeps a DuckDB connection after its last operation: a page's queries share one open,
 # and another process waits at most this long (plus its backoff) for the file.
 HOLD_SECONDS = 0.25
+LOCK_POLL_MAX = 0.1  # longest pause between tries for a ledger another process holds
 _LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked", "lock on file")
 _SCHEMA_LOCK = 0x61696373  # PostgreSQL advisory lock key held while the schema is checked or upgraded
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
@@ -218,7 +219,8 @@ class Store:
             if time.monotonic() >= deadline:
                 raise LedgerBusy(f"the ledger is held by another process (waited {self.lock_timeout:g}s)") from None
             self._sleep(min(delay * (0.5 + random.random()), max(deadline - time.monotonic(), 0)))
-            delay = min(delay * 2, 1.0)
+            # a short ceiling: a freed ledger is taken within ~0.1 s, not after a second-long backoff
+            delay = min(delay * 2, LOCK_POLL_MAX)
 
     @contextmanager
     def _connect(self) -> Iterator[sa.Connection]:
