@@ -92,7 +92,7 @@ def measure(ledger: Path, others: int, rounds: int, load: str) -> tuple[float, i
     """(median seconds of the measured commands, failed commands of everybody, commands run) with `others`
     processes looping: writers on the ledger (load 'ledger') or CPU burners (load 'cpu')."""
     env = _env(ledger)
-    stop, times, failures = threading.Event(), [], []
+    stop, failures = threading.Event(), []
     dashboard = subprocess.Popen([sys.executable, "-c", DASHBOARD, env["AICOST_DATABASE_URL"]], cwd=ROOT, env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     threads = [threading.Thread(target=_loop if load == "ledger" else _burn,
