@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import random
+import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
+from http.client import RemoteDisconnected
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from aicost.errors import InvalidResponse, ProviderError, ProviderUnavailable, from_status
 from aicost.redact import mask, redact
@@ -22,6 +26,8 @@ log = logging.getLogger(__name__)
 BASE_DELAY = 0.5  # seconds before the first retry; doubled each time
 MAX_DELAY = 8.0  # longest backoff we choose ourselves
 MAX_RETRY_AFTER = 60.0  # longest Retry-After we honour before giving up on the request
+CONNECT_TIMEOUT = 5.0  # seconds to open a connection: a reachable API does it in well under one
+CONNECT_RETRIES = 1  # a refused, dropped or unanswered connection is a restart or a blip: one retry, not five
 _DETAIL_CHARS = 200
 
 
@@ -54,8 +60,10 @@ class Client:
         provider: slug used in error messages ("openai").
         base_url: API root, e.g. https://api.openai.com/v1.
         headers: auth and version headers; their values are never put into messages.
-        timeout: seconds for each request (connect and read).
-        max_retries: retries after the first attempt for retryable failures.
+        timeout: seconds to wait for each answer (the read timeout).
+        connect_timeout: seconds to open the connection (at most timeout).
+        max_retries: retries after the first attempt for retryable failures; a connection that could not be made
+            is retried CONNECT_RETRIES times at most, a name that does not resolve not at all.
         sleep: injectable so tests do not wait.
     """
 
@@ -67,12 +75,14 @@ class Client:
         *,
         secret: str | None = None,
         timeout: float = 30.0,
+        connect_timeout: float = CONNECT_TIMEOUT,
         max_retries: int = 5,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.provider = provider
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.connect_timeout = min(connect_timeout, timeout)
         self.max_retries = max_retries
         self.requests = 0
         self._secret = secret
@@ -89,10 +99,16 @@ class Client:
         Raises:
             ProviderError: a subclass naming the failure; retryable ones only after max_retries retries.
         """
-        attempt = 0
+        attempt = unconnected = 0
         while True:
             try:
                 return self._once(path, params)
+            except _NoConnection as exc:
+                unconnected += 1
+                if not exc.retryable or unconnected > CONNECT_RETRIES or attempt >= self.max_retries:
+                    raise
+                wait = backoff(0)  # short: one quick second try, then the plain reason
+                log.info("%s; retrying once in %.1fs", exc, wait)
             except ProviderError as exc:
                 if not exc.retryable or attempt >= self.max_retries:
                     raise
@@ -100,17 +116,19 @@ class Client:
                     raise
                 wait = backoff(attempt, exc.retry_after)
                 log.info("%s; retry %d of %d in %.1fs", exc, attempt + 1, self.max_retries, wait)
-                self._sleep(wait)
-                attempt += 1
+            self._sleep(wait)
+            attempt += 1
 
     def _once(self, path: str, params: Any) -> dict:
         self.requests += 1
         try:
-            resp = self._session.get(self.base_url + path, params=params, timeout=self.timeout)
+            resp = self._session.get(self.base_url + path, params=params,
+                                     timeout=(self.connect_timeout, self.timeout))
+        except requests.ConnectionError as exc:  # ConnectTimeout included; ReadTimeout is not one
+            raise self._unconnected(exc) from None
         except requests.Timeout:
-            raise ProviderUnavailable(self.provider, f"no answer within {self.timeout:g}s") from None
-        except requests.ConnectionError as exc:
-            raise ProviderUnavailable(self.provider, f"connection failed: {self._clean(_root(exc))}") from None
+            raise ProviderUnavailable(self.provider, f"no answer from {_host(self.base_url)} within "
+                                                     f"{self.timeout:g} s") from None
         except requests.RequestException as exc:
             raise ProviderUnavailable(self.provider, f"request failed: {self._clean(_root(exc))}") from None
         if resp.status_code >= 400:
@@ -122,6 +140,24 @@ class Client:
         if not isinstance(body, dict):
             raise InvalidResponse(self.provider, f"the response to {path} is not a JSON object")
         return body
+
+    def _unconnected(self, exc: requests.ConnectionError) -> ProviderUnavailable:
+        """The failure to get any answer at all, in plain words naming the host (never the path, query or key)."""
+        host, causes = _host(self.base_url), list(_chain(exc))
+        if any(isinstance(c, socket.gaierror) for c in causes):
+            name = urlsplit(self.base_url).hostname or host
+            return _NoConnection(self.provider, f"cannot find {name} (the name does not resolve: is this machine "
+                                                "online, is the base URL right?)", retryable=False)
+        if isinstance(exc, requests.ConnectTimeout):
+            return _NoConnection(self.provider, f"no connection to {host} within {self.connect_timeout:g} s")
+        if any(isinstance(c, ConnectionRefusedError) for c in causes):
+            return _NoConnection(self.provider, f"{host} refused the connection (is the base URL's port right, "
+                                                "is the service up?)")
+        if any(isinstance(c, (ConnectionResetError, RemoteDisconnected)) for c in causes):
+            return _NoConnection(self.provider, f"{host} closed the connection before answering")
+        if any(isinstance(c, NewConnectionError) for c in causes):
+            return _NoConnection(self.provider, f"cannot connect to {host} ({self._clean(_root(exc))})")
+        return ProviderUnavailable(self.provider, f"connection to {host} failed ({self._clean(_root(exc))})")
 
     def _detail(self, resp: requests.Response) -> str:
         """The provider's own error message, shortened and with any key material removed."""
@@ -138,8 +174,35 @@ class Client:
         return redact(text, [self._secret])
 
 
+class _NoConnection(ProviderUnavailable):
+    """No answer because no connection: the name did not resolve, or the connection was refused, dropped before an
+    answer or not made in time. Client.get retries it CONNECT_RETRIES times at most (a name not at all)."""
+
+    def __init__(self, provider: str, message: str, *, retryable: bool = True):
+        super().__init__(provider, message)
+        self.retryable = retryable
+
+
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
+    """A requests error and the errors beneath it, outermost first."""
+    while exc is not None:
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
 def _root(exc: BaseException) -> str:
     """The innermost cause of a requests error, without the URL noise."""
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        exc = exc.__cause__ or exc.__context__
-    return type(exc).__name__
+    return type(list(_chain(exc))[-1]).__name__
+
+
+def _host(url: str) -> str:
+    """host, or host:port when the URL names a port: never the user, path, query or fragment, which may hold a key."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname or "the provider"
+    if port:
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return host
