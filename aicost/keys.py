@@ -1,7 +1,9 @@
-"""Saved admin keys: a JSON file outside the ledger that only its owner can read, and the keys' expected shapes.
+"""Saved admin keys and alert channels: a JSON file outside the ledger that only its owner can read, and the keys'
+expected shapes.
 
-The environment (or .env) always wins over a saved key: Settings reads saved keys as its lowest-priority source.
-A key is never logged, never put in an error message and only ever shown masked (last four characters).
+The environment (or .env) always wins over a saved key or channel: Settings reads them as its lowest-priority
+source. A key, a webhook URL or an SMTP password is never logged, never put in an error message and only ever shown
+masked (last four characters).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from aicost import notify
 from aicost.errors import AicostError, InvalidInput
 from aicost.http import mask
 
@@ -87,23 +90,28 @@ def masked(key: str | None) -> str:
 
 def from_environment(provider: str, env_file: Path | None = None) -> bool:
     """Whether the key is set in the environment or the .env file (it then wins over a saved key)."""
+    return bool(_in_environment([env_name(provider)], env_file))
+
+
+def _in_environment(names: list[str], env_file: Path | None = None) -> list[str]:
+    """Those of the variables that the environment or the .env file sets (to something)."""
     from aicost.settings import ROOT
 
-    name = env_name(provider)
-    if os.environ.get(name):
-        return True
     path = env_file or ROOT / ".env"
-    return bool(path.is_file() and dotenv_values(path).get(name))
+    dotenv = dotenv_values(path) if path.is_file() else {}
+    return [name for name in names if os.environ.get(name) or dotenv.get(name)]
 
 
 class KeyFile:
-    """Admin keys saved by the settings page: {"openai_admin_key": "sk-admin-..."} in a mode-0600 file."""
+    """Admin keys and alert channels saved by the settings page, by Settings field ({"openai_admin_key":
+    "sk-admin-...", "smtp_host": "smtp.example.com", ...}, every value text) in a mode-0600 file."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
     def load(self) -> dict[str, str]:
-        """The saved keys by Settings field; {} when there is no file. An unreadable file is an error."""
+        """The saved keys and channel settings by Settings field; {} when there is no file. An unreadable file is an
+        error."""
         try:
             info = self.path.stat()
         except FileNotFoundError:
@@ -118,15 +126,23 @@ class KeyFile:
             raise AicostError(f"cannot read the saved keys in {self.path}: not a JSON object")
         return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str) and v}
 
-    def save(self, provider: str, key: str) -> None:
+    def save(self, provider: str, key: str, *, override: bool = False) -> None:
         """Save or replace a provider's key.
 
+        Args:
+            override: save a key that does not look like the provider's admin key (shape_warning) all the same.
+
         Raises:
-            InvalidInput: the key is empty or holds a character no key has (clean()).
+            InvalidInput: the key is empty, holds a character no key has (clean()), or has the wrong shape and
+                override is not set.
         """
         key = clean(key)
         if not key:
             raise InvalidInput("key", "paste the whole key: it is empty")
+        warning = shape_warning(provider, key)
+        if warning and not override:
+            raise InvalidInput("key", f"not saved: {warning[0].lower()}{warning[1:]} (save it anyway only if you "
+                                      "are sure it is the right key)")
         keys = self.load()
         keys[field(provider)] = key
         self._write(keys)
@@ -138,6 +154,37 @@ class KeyFile:
             return False
         self._write(keys)
         return True
+
+    def save_channel(self, channel: str, values: dict[str, str | None]) -> None:
+        """Save or replace an alert channel's settings (notify.FIELDS[channel]), checked by notify.validate.
+
+        An empty SMTP password keeps the saved one, but only for the same server, port, security and user: a saved
+        password is never sent somewhere it was not saved for.
+
+        Raises:
+            notify.ChannelInvalid: naming every bad field; never holding the webhook URL or the password.
+        """
+        saved = self.load()
+        clean_values = notify.validate(channel, values)
+        if channel == notify.EMAIL and "smtp_password" not in clean_values and saved.get("smtp_password"):
+            same = ("smtp_host", "smtp_port", "smtp_security", "smtp_user")
+            if clean_values.get("smtp_user") and all(clean_values.get(n) == saved.get(n) for n in same):
+                clean_values["smtp_password"] = saved["smtp_password"]
+            elif clean_values.get("smtp_user"):
+                raise notify.ChannelInvalid({"smtp_password": "type the password again: the server or the user "
+                                                              "changed since it was saved"})
+        for name in notify.FIELDS[channel]:
+            saved.pop(name, None)
+        saved.update(clean_values)
+        self._write(saved)
+
+    def remove_channel(self, channel: str) -> bool:
+        """Forget an alert channel's saved settings; returns whether there were any."""
+        saved = self.load()
+        removed = [saved.pop(name) for name in notify.FIELDS[channel] if name in saved]
+        if removed:
+            self._write(saved)
+        return bool(removed)
 
     def _write(self, keys: dict[str, str]) -> None:
         # Created 0600 by open() itself (never world-readable, whatever the umask), then renamed over the old
@@ -202,3 +249,26 @@ def check(settings, provider: str, key: str | None = None) -> None:
     if getattr(settings, field(provider)) is None:
         raise InvalidInput("key", "there is no key to test: paste one first")
     sync.check(settings, provider)
+
+
+@dataclass(frozen=True)
+class ChannelStatus:
+    """Where an alert channel's settings come from, and the saved ones that may fill the form again."""
+
+    channel: str
+    origin: str  # ENVIRONMENT (any of its variables is set there), SAVED or NOT_SET
+    variables: tuple[str, ...]  # the AICOST_ variables that set it, when the origin is ENVIRONMENT
+    saved: dict[str, str]  # the saved settings without the secrets (webhook URL, SMTP password); {} when none
+    saved_secret: str  # the saved secret, masked ("...abcd"), or ""
+
+
+def channel_status(settings, channel: str, env_file: Path | None = None) -> ChannelStatus:
+    """An alert channel as the settings page shows it: from the environment, saved, or not set."""
+    names = notify.FIELDS[channel]
+    variables = tuple(_in_environment([f"AICOST_{name.upper()}" for name in names], env_file))
+    saved = {name: value for name, value in KeyFile(settings.secrets_file).load().items() if name in names}
+    secret = next((saved[name] for name in names if name in notify.SECRETS and name in saved), "")
+    in_use = any(c.name == channel for c in notify.channels(settings))
+    origin = ENVIRONMENT if variables else SAVED if in_use else NOT_SET
+    return ChannelStatus(channel, origin, variables, {n: v for n, v in saved.items() if n not in notify.SECRETS},
+                         masked(secret) if secret else "")

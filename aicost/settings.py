@@ -26,14 +26,15 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = Field(300, ge=0, description="how long pages cache query results")
 
     # providers
-    secrets_file: Path = Field(DEFAULT_SECRETS_FILE, description="where the settings page saves admin keys "
-                               "(mode 0600, outside the ledger); keys in the environment win over saved ones")
+    secrets_file: Path = Field(DEFAULT_SECRETS_FILE, description="where the settings page saves admin keys and "
+                               "alert channels (mode 0600, outside the ledger); the environment wins over them")
     openai_admin_key: SecretStr | None = Field(None, description="OpenAI admin key (sk-admin-...)")
     anthropic_admin_key: SecretStr | None = Field(None, description="Anthropic admin key (sk-ant-admin...)")
     openai_base_url: str = Field("https://api.openai.com/v1", description="OpenAI API base URL")
     anthropic_base_url: str = Field("https://api.anthropic.com", description="Anthropic API base URL")
-    request_timeout_seconds: float = Field(30.0, gt=0, description="timeout of each provider request")
-    max_retries: int = Field(5, ge=0, description="retries of a failed provider request")
+    request_timeout_seconds: float = Field(30.0, gt=0, description="how long each provider request waits for an "
+                                           "answer (opening the connection has http.CONNECT_TIMEOUT of its own)")
+    max_retries: int = Field(5, ge=0, description="retries of a failed provider request (a connection not made: once)")
     sync_lookback_days: int = Field(3, ge=0, description="days before the newest synced day that are re-fetched")
     first_sync_days: int = Field(30, ge=1, description="days fetched by a provider's first sync")
 
@@ -65,27 +66,40 @@ class Settings(BaseSettings):
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):
-        # saved keys come after the environment and .env: a key set there always wins
+        # saved keys and channels come after the environment and .env: what is set there always wins
         return init_settings, env_settings, dotenv_settings, _SavedKeys(settings_cls), file_secret_settings
 
 
 class _SavedKeys(PydanticBaseSettingsSource):
-    """Admin keys saved by the settings page (aicost.keys.KeyFile at secrets_file)."""
+    """Admin keys and alert channels saved by the settings page (aicost.keys.KeyFile at secrets_file)."""
 
     def get_field_value(self, field, field_name):
         return None, field_name, False
 
     def __call__(self) -> dict:
+        from aicost import notify
         from aicost.errors import AicostError
         from aicost.keys import KeyFile
 
+        log = logging.getLogger(__name__)
         try:
             saved = KeyFile(self.current_state.get("secrets_file") or DEFAULT_SECRETS_FILE).load()
         except AicostError as exc:  # a damaged key file must not stop reports and pages: warn, run without it
-            logging.getLogger(__name__).warning("%s", exc)
+            log.warning("%s", exc)
             return {}
-        return {name: value for name, value in saved.items()
-                if name.endswith("_admin_key") and name in self.settings_cls.model_fields}
+        out = {name: value for name, value in saved.items()
+               if name.endswith("_admin_key") and name in self.settings_cls.model_fields}
+        for channel, names in notify.FIELDS.items():
+            if any(self.current_state.get(name) for name in names):
+                continue  # the environment sets this channel: none of its saved fields is mixed in
+            values = {name: saved[name] for name in names if name in saved}
+            if not values:
+                continue
+            try:
+                out.update(notify.validate(channel, values))
+            except AicostError as exc:  # edited by hand into something unusable: warn, run without the channel
+                log.warning("the saved %s settings are not used: %s", channel, exc)
+        return out
 
 
 def get_settings(**overrides) -> Settings:

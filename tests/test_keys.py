@@ -47,6 +47,20 @@ def test_save_replace_remove(keys_file):
         f.save("openai", "  \n")
 
 
+@pytest.mark.parametrize(("provider", "key", "words"), [
+    ("openai", "sk-proj-abcdefghijklmnop", "a project key"),
+    ("openai", "sk-svcacct-abcdefghijkl", "a service account key"),
+    ("anthropic", "sk-ant-api03-abcdefghijkl", "an API key for requests"),
+])
+def test_a_key_of_the_wrong_shape_is_saved_only_with_override(keys_file, provider, key, words):
+    f = keys.KeyFile(keys_file)
+    with pytest.raises(InvalidInput, match=f"not saved: this looks like {words}") as info:
+        f.save(provider, key)
+    assert key not in str(info.value) and not keys_file.exists()
+    f.save(provider, key, override=True)
+    assert f.load() == {keys.field(provider): key}
+
+
 def test_settings_read_saved_keys_and_the_environment_wins(keys_file, monkeypatch):
     keys.KeyFile(keys_file).save("openai", SAVED)
     monkeypatch.delenv("AICOST_OPENAI_ADMIN_KEY", raising=False)

@@ -60,12 +60,35 @@ def test_enter_test_save_replace_remove(app_test, ledger_url, keys_file, fake, m
     assert "No key yet" in page_text(at)
 
 
-def test_a_project_key_is_warned_about(app_test, ledger_url, fake, monkeypatch):
+PROJECT = "sk-proj-abcdefghijklmnopqrstuvwx"
+
+
+def _warned(at, words: str) -> list[str]:
+    return [w.value for w in at.warning if words in w.value]
+
+
+def test_a_project_key_is_tested_or_saved_only_when_confirmed_and_warned_about_once(app_test, ledger_url, keys_file,
+                                                                                    fake, monkeypatch):
     at = _settings(app_test, monkeypatch, fake)
-    at.text_input(key="key_openai").input("sk-proj-abcdefghijklmnopqrstuvwx").run()
-    assert any("project key" in w.value and "sk-admin-" in w.value for w in at.warning)
+    at.text_input(key="key_openai").input(PROJECT).run()
+    [warning] = _warned(at, "project key")
+    assert "sk-admin-" in warning
+    assert at.button(key="test_openai").disabled and at.button(key="save_openai").disabled
+    at.checkbox(key="anyway_openai").check().run()
+    assert not at.button(key="test_openai").disabled and not at.button(key="save_openai").disabled
+    at.button(key="test_openai").click().run()
+    assert at.error[0].value.startswith("The test failed:")  # tested, and refused by the provider
     at.button(key="save_openai").click().run()
-    assert any("project key" in w.value for w in at.warning)  # saved, with the warning kept on show
+    assert not at.exception
+    assert keys.KeyFile(keys_file).load() == {"openai_admin_key": PROJECT}
+    assert at.success[0].value == "Saved (ending ...uvwx)."
+    assert len(_warned(at, "project key")) == 1  # the saved key's warning, once
+    assert "Saved key ending `...uvwx`" in page_text(at) and PROJECT not in page_text(at)
+
+    at.text_input(key="key_openai").input("sk-proj-another-project-key-0000").run()  # the same mistake again
+    assert len(_warned(at, "project key")) == 1
+    assert not at.checkbox(key="anyway_openai").value  # confirmed for one key, not for the next
+    assert at.button(key="save_openai").disabled
 
 
 def test_a_key_from_the_environment_is_shown_as_such(app_test, ledger_url, keys_file, fake, monkeypatch):
