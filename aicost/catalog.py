@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -42,6 +43,13 @@ PROVIDERS: dict[str, ProviderInfo] = {
             "Models you run yourself (Ollama, vLLM, llama.cpp). Mark the entry self-hosted for a cost of $0 by "
             "intent, or enter what the hardware or hosting cost you.",
         ),
+        # providers aicost names and colours, whose spend is entered or imported for now
+        ProviderInfo("mistral", "Mistral", False),
+        ProviderInfo("xai", "xAI", False),
+        ProviderInfo("google", "Google", False),
+        ProviderInfo("openrouter", "OpenRouter", False),
+        ProviderInfo("deepseek", "DeepSeek", False),
+        ProviderInfo("together", "Together AI", False),
     )
 }
 
@@ -94,3 +102,20 @@ def display_name(slug: str) -> str:
 
 def info(slug: str) -> ProviderInfo | None:
     return PROVIDERS.get(slug)
+
+
+def known(slug: str) -> bool:
+    """Whether aicost knows this provider by name (its own list; providers in the ledger are known to it too)."""
+    return slug in PROVIDERS
+
+
+def suggest(text: str, also: tuple[str, ...] | list[str] = ()) -> str | None:
+    """The display name of the provider nearest to what was typed ("opneai" -> "OpenAI"), or None.
+
+    Looks among the known providers' names, slugs and aliases, and `also` (slugs, e.g. those in the ledger).
+    """
+    typed = re.sub(r"\s+", " ", (text or "").strip()).casefold()
+    names = {**{a: slug for a, slug in _ALIASES.items()}, **_NAMES, **{slug: slug for slug in PROVIDERS},
+             **{slug: slug for slug in also}}
+    near = difflib.get_close_matches(typed, list(names), n=1, cutoff=0.7)
+    return display_name(names[near[0]]) if near else None

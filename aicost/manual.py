@@ -10,7 +10,7 @@ from decimal import Decimal
 import pandas as pd
 import sqlalchemy as sa
 
-from aicost import catalog, fields, ledger, pricing
+from aicost import catalog, fields, ledger, pricing, queries
 from aicost.errors import InvalidInput
 from aicost.settings import Settings, get_settings
 from aicost.store import Store
@@ -75,7 +75,7 @@ def build_row(entry: Entry, *, settings: Settings | None = None, today: date | N
 
 
 def _self_hosted_cost(names: dict[str, str]) -> str:
-    if "cost" in names and "self_hosted" in names:
+    if names.get("cost", "").startswith("--") and names.get("self_hosted", "").startswith("--"):
         return f"a self-hosted entry costs $0 by intent; give {names['cost']} or {names['self_hosted']}, not both"
     return "a self-hosted entry costs $0 by intent; leave the cost empty, or do not mark the entry self-hosted"
 
@@ -145,10 +145,34 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+def check_provider(store: Store, typed: str | None, *, new_provider: bool = False,
+                   names: dict[str, str] | None = None) -> str:
+    """The provider slug of what was typed, when aicost knows it (its own list, or a provider the ledger already
+    holds); a name it does not know needs `new_provider`, so a typo never becomes a provider of its own.
+
+    Raises:
+        InvalidInput: an unknown name without the confirmation, with the nearest known name if there is one;
+            named as names["provider"] and naming the confirmation as names["new_provider"] (the caller's words).
+    """
+    names = names or {}
+    try:
+        slug = catalog.normalize_provider(typed)
+    except InvalidInput as exc:
+        raise InvalidInput(names.get("provider", "provider"), exc.reason) from None
+    if new_provider or catalog.known(slug) or queries.has_value(store, "provider", slug):
+        return slug
+    near = catalog.suggest(typed or "", queries.providers(store))
+    confirm = f"add a new provider by this name, confirm it with {names.get('new_provider', 'new_provider')}"
+    hint = f"did you mean {near}? To {confirm}" if near else f"to {confirm}"
+    raise InvalidInput(names.get("provider", "provider"),
+                       f"{(typed or '').strip()!r} is not a provider aicost knows: {hint}")
+
+
 def add(store: Store, entry: Entry, *, settings: Settings | None = None, today: date | None = None,
-        names: dict[str, str] | None = None) -> str:
+        names: dict[str, str] | None = None, new_provider: bool = False) -> str:
     """Validate and write one manual entry; returns its id. Nothing is written if it is invalid (names: as in
-    build_row)."""
+    build_row). A provider aicost does not know needs new_provider (check_provider)."""
+    check_provider(store, entry.provider, new_provider=new_provider, names=names)
     row = build_row(entry, settings=settings, today=today, names=names)
     row["entry_id"] = new_id()
     store.upsert([row])
@@ -174,12 +198,14 @@ def get(store: Store, entry_id: str) -> dict:
 
 
 def edit(store: Store, entry_id: str, entry: Entry, *, settings: Settings | None = None,
-         today: date | None = None) -> None:
-    """Replace a manual or imported row with a re-validated one, keeping its id and first-written time."""
+         today: date | None = None, names: dict[str, str] | None = None, new_provider: bool = False) -> None:
+    """Replace a manual or imported row with a re-validated one, keeping its id and first-written time (names
+    and new_provider: as in add)."""
     old = _existing(store, entry_id)
+    check_provider(store, entry.provider, new_provider=new_provider, names=names)
     if old["source"] == "import":
         entry = _keep_import_detail(entry, old)
-    row = build_row(entry, settings=settings, today=today, source=old["source"])
+    row = build_row(entry, settings=settings, today=today, source=old["source"], names=names)
     row["entry_id"] = old["entry_id"]
     row["origin"] = old["origin"]
     row["ingested_at"] = old["ingested_at"]

@@ -18,7 +18,7 @@ from decimal import Decimal
 import pandas as pd
 import sqlalchemy as sa
 
-from aicost import coverage, ledger
+from aicost import catalog, coverage, display, ledger
 from aicost.store import Store
 
 TOKEN_MEASURES = (
@@ -27,7 +27,7 @@ TOKEN_MEASURES = (
 )
 MONEY_MEASURES = ("cost_usd", "estimate_usd")
 DIMENSIONS = ("provider", "model", "project", "api_key", "source", "kind", "cost_status", "service_tier", "item")
-GROUPS = {"day": "day", "month": "month", "provider": "provider", "model": "model", "project": "project",
+GROUPS = {"day": "day", "week": "week", "month": "month", "provider": "provider", "model": "model", "project": "project",
           "api_key": "api_key", "source": "source", "cost_status": "cost_status", "kind": "kind"}
 _NANO = 1_000_000_000
 
@@ -125,6 +125,11 @@ def _month_expr(store: Store) -> str:
     return "strftime(day, '%Y-%m')" if store.dialect == "duckdb" else "to_char(day, 'YYYY-MM')"
 
 
+def _week_expr(store: Store) -> str:
+    """The ISO week of a day, as budgets name it: 2026-W49 (Monday to Sunday, UTC)."""
+    return "strftime(day, '%G-W%V')" if store.dialect == "duckdb" else "to_char(day, 'IYYY-\"W\"IW')"
+
+
 _SUMS = (
     "sum(cost_usd) AS cost_usd, "
     "sum(CASE WHEN cost_status = 'estimated' THEN cost_usd END) AS estimated_cost_usd, "
@@ -141,21 +146,36 @@ def totals_by(store: Store, f: Filters, by: str | tuple[str, ...]) -> pd.DataFra
         if g not in GROUPS:
             raise ValueError(f"cannot group by {g!r}")
     days, params = _days_sql(store, f)
-    select = ", ".join(_month_expr(store) + " AS month" if g == "month" else g for g in groups)
+    exprs = {"month": _month_expr(store) + " AS month", "week": _week_expr(store) + " AS week"}
+    select = ", ".join(exprs.get(g, g) for g in groups)
     group = ", ".join(str(i + 1) for i in range(len(groups)))
     sql = f"SELECT {select}, {_SUMS} FROM ({days}) d GROUP BY {group} ORDER BY {group}"
     frame = _run(store, sql, params)
     return _tidy(frame)
 
 
+UNKNOWN_WHEN_NULL = ("requests",)  # some providers do not report it (Anthropic): no row knowing it is not 0
+
+
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
     for m in TOKEN_MEASURES + ("unpriced_rows",):
         if m in frame:
-            frame[m] = frame[m].fillna(0).astype("int64")
+            frame[m] = frame[m].astype("Int64") if m in UNKNOWN_WHEN_NULL else frame[m].fillna(0).astype("int64")
     for m in MONEY_MEASURES + ("estimated_cost_usd",):
         if m in frame:
             frame[m] = frame[m].map(lambda v: Decimal(0) if v is None or pd.isna(v) else Decimal(v))
     return frame
+
+
+def rollup(frame: pd.DataFrame, by: str | tuple[str, ...]) -> pd.DataFrame:
+    """A totals_by frame summed up to fewer groups, exactly (Decimal money; an unknown count stays unknown), so a
+    page can read one detailed frame instead of asking the ledger once per grouping."""
+    groups = [by] if isinstance(by, str) else list(by)
+    measures = [c for c in frame.columns if c not in GROUPS]
+    if frame.empty:
+        return frame[groups + measures].reset_index(drop=True)
+    sums = {c: (lambda s: s.sum(min_count=1)) if c in UNKNOWN_WHEN_NULL else "sum" for c in measures}
+    return frame.groupby(groups, sort=True).agg(sums).reset_index()
 
 
 def total_spend(store: Store, f: Filters) -> Decimal:
@@ -181,10 +201,14 @@ def month_summary(store: Store, today: date, base: Filters | None = None) -> Mon
     last_start = last_end.replace(day=1)
     same_point = min(last_start + timedelta(days=today.day - 1), last_end)
 
-    def window(a: date, b: date) -> Decimal:
-        return total_spend(store, Filters(a, b, base.providers, base.projects, base.models, base.sources))
-
-    return MonthSummary(today, window(month_start, today), window(last_start, same_point), window(last_start, last_end))
+    days, params = _days_sql(store, Filters(last_start, today, base.providers, base.projects, base.models, base.sources))
+    params.update(month_start=month_start, same_point=same_point)
+    sql = (f"SELECT sum(CASE WHEN day >= :month_start THEN cost_usd END) AS month_to_date,"
+           f" sum(CASE WHEN day <= :same_point THEN cost_usd END) AS same_point,"
+           f" sum(CASE WHEN day < :month_start THEN cost_usd END) AS last_month FROM ({days}) d")
+    row = _run(store, sql, params).iloc[0]  # one read of the two months, not three
+    return MonthSummary(today, _dec(row["month_to_date"]) or Decimal(0), _dec(row["same_point"]) or Decimal(0),
+                        _dec(row["last_month"]) or Decimal(0))
 
 
 def has_rows(store: Store, source: str | None = None) -> bool:
@@ -249,7 +273,7 @@ _MONEYS = ("billed_usd", "estimated_usd", "cost_usd", "token_estimate_usd")
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     for m in _INTS:
         if m in frame:
-            frame[m] = frame[m].fillna(0).astype("int64")
+            frame[m] = frame[m].astype("Int64") if m in UNKNOWN_WHEN_NULL else frame[m].fillna(0).astype("int64")
     for m in _MONEYS:
         if m in frame:
             frame[m] = frame[m].map(lambda v: _dec(v) or Decimal(0))
@@ -428,6 +452,16 @@ class Options:
     models: tuple[str, ...]
     models_total: int = 0  # distinct models in the ledger; models holds at most MAX_OPTIONS of them
 
+    def project_labels(self) -> dict[str, str]:
+        """How each project id is shown: "Web app (proj_abc) · OpenAI" (its name, then every provider holding it)."""
+        labels: dict[str, list[str]] = {}
+        for provider, project, name in self.projects:
+            text = project or display.NO_PROJECT
+            if name and name != project:
+                text = f"{name} ({project})"
+            labels.setdefault(project, []).append(f"{text} · {catalog.display_name(provider)}")
+        return {project: " / ".join(texts) for project, texts in labels.items()}
+
 
 MAX_OPTIONS = 1000  # a filter offers at most this many values (a browser chokes on 100k options)
 
@@ -447,6 +481,13 @@ def options(store: Store) -> Options:
         models=tuple(sorted(mods["model"])),
         models_total=int(mods["n"].iloc[0]) if len(mods) else 0,
     )
+
+
+def has_value(store: Store, dimension: str, value: str) -> bool:
+    """Whether any ledger row has this provider, project or model (a model as reports show it)."""
+    column = {"provider": "provider", "project": "project", "model": _model()}[dimension]
+    return store.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {ledger.TABLE} WHERE {column} = :v LIMIT 1) t",
+                        {"v": value}) > 0
 
 
 def newest_days(store: Store) -> pd.DataFrame:

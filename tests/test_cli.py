@@ -73,7 +73,7 @@ def test_report_on_an_empty_ledger(cli, store):
 
 
 def test_bad_dates_and_options_give_one_line_and_no_traceback(cli, store):
-    for args in (["report", "--since", "2026-13-01"], ["report", "--by", "week"],
+    for args in (["report", "--since", "2026-13-01"], ["report", "--by", "fortnight"],
                  ["report", "--since", "2026-10-05", "--until", "2026-10-01"], ["export", "--format", "xml"]):
         out = cli(*args)
         assert out.returncode != 0, args
@@ -137,3 +137,27 @@ def test_demo_load_and_remove_leave_other_rows(cli, store):
     removed = cli("demo", "--remove")
     assert removed.returncode == 0
     assert store.count() == 3
+
+
+def test_report_by_iso_week_and_plain_labels(cli, store):
+    _seed(store)
+    store.upsert([{"provider": "groq", "source": "manual", "kind": "cost", "entry_id": "e2",
+                   "bucket_start": datetime(2026, 11, 8), "bucket_width": "1d", "cost_usd": Decimal("1234.5"),
+                   "cost_status": ledger.COST_ENTERED}])
+    weeks = json.loads(cli("report", "--by", "week", "--json", "--since", "2026-11-01").stdout, parse_float=Decimal)
+    # Sunday 2026-11-08 ends ISO week 45; Monday 2026-11-02 starts it; 2026-11-01 (a Sunday) is in week 44
+    assert [(w["week"], w["cost_usd"]) for w in weeks] == [("2026-W45", Decimal("1237.0"))]
+    assert weeks[0]["requests"] is None  # manual rows without a request count: unknown, never 0
+    text = cli("report", "--by", "model", "--since", "2026-11-01").stdout
+    lines = {line.split()[0]: line for line in text.splitlines()[1:]}
+    assert "(no model)" in text and "1,234.50" in lines["(no"] and lines["TOTAL"].rstrip().endswith("—")
+    providers = cli("report", "--by", "provider").stdout
+    assert "Groq" in providers and "OpenAI" in providers and "groq" not in providers
+
+
+def test_entries_list_shows_exact_amounts_and_the_project(cli, store):
+    out = cli("add", "--provider", "groq", "--date", "2026-11-02", "--cost", "1234.5", "--project", "Web app")
+    assert out.returncode == 0 and "$1,234.50" in out.stdout, out.stdout + out.stderr
+    header, row = (line.split("\t") for line in cli("entries", "list").stdout.splitlines())
+    entry = dict(zip(header, row, strict=True))
+    assert (entry["cost_usd"], entry["project"], entry["provider"]) == ("1234.50", "Web app", "groq")

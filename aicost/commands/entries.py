@@ -6,14 +6,14 @@ import argparse
 import sys
 from decimal import Decimal
 
-from aicost import manual
+from aicost import display, manual
 from aicost.commands import shown
 from aicost.store import open_store
 
 NAME = "entries"
 HELP = "list manual and imported rows, or delete one by id (API rows are read-only)"
-_COLUMNS = ("entry_id", "source", "provider", "start_day", "end_day", "model", "requests", "input_tokens",
-            "output_tokens", "cost_usd", "label", "note")
+_COLUMNS = ("entry_id", "source", "provider", "start_day", "end_day", "project", "model", "requests",
+            "input_tokens", "output_tokens", "cost_usd", "label", "note")
 
 
 def _positive(text: str) -> int:
@@ -41,7 +41,7 @@ def _cell(value) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return display.amount(value)  # exact, as a script reads it: 1234.50, 0.0042
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return shown(str(value))

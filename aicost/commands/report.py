@@ -1,23 +1,28 @@
-"""`python -m aicost report`: spend and tokens grouped by day, month, provider, model or project."""
+"""`python -m aicost report`: spend and tokens grouped by day, ISO week, month, provider, model or project."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from decimal import Decimal
 
-from aicost import export, queries
+import pandas as pd
+
+from aicost import catalog, display, export, queries
 from aicost.cli import utc_day
 from aicost.commands import shown, window
 from aicost.store import open_store
 
 NAME = "report"
-HELP = "spend and tokens by day, month, provider, model or project (UTC days, bounds inclusive)"
-BY = ("day", "month", "provider", "model", "project")
+HELP = "spend and tokens by day, ISO week, month, provider, model or project (UTC days, bounds inclusive)"
+BY = ("day", "week", "month", "provider", "model", "project")
+_NONE = {"model": display.NO_MODEL, "project": display.NO_PROJECT}
 FIELDS = ("cost_usd", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "requests")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--by", choices=BY, default="provider", help="group rows by (default: provider)")
+    p.add_argument("--by", choices=BY, default="provider",
+                   help="group rows by (default: provider); a week is an ISO week, Monday to Sunday, as budgets use")
     p.add_argument("--since", type=utc_day, metavar="YYYY-MM-DD", help="first UTC day (inclusive)")
     p.add_argument("--until", type=utc_day, metavar="YYYY-MM-DD", help="last UTC day (inclusive)")
     p.add_argument("--provider", action="append", default=[], help="only this provider (repeatable)")
@@ -28,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     filters = window(args.since, args.until, args.provider)
     frame = queries.totals_by(open_store(), filters, args.by)
     rows = [
-        {args.by: _group_text(r[args.by]), **{f: r[f] for f in FIELDS},
+        {args.by: _group_text(r[args.by]), **{f: _known(r[f]) for f in FIELDS},
          "estimated_cost_usd": r["estimated_cost_usd"], "unpriced_rows": r["unpriced_rows"]}
         for r in frame.to_dict("records")
     ]
@@ -39,30 +44,45 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _group_text(value) -> str:
+def _group_text(value) -> str | None:
+    """The group as JSON holds it: ISO days, and null for rows naming no model or project."""
+    if value is None or value == "":
+        return None
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _known(value):
+    """A measure, None where no row reports it (Anthropic's request counts are unknown, not 0)."""
+    return None if value is None or value is pd.NA else value
+
+
+def _sum(values) -> int | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
 
 
 def table(rows: list[dict], by: str) -> str:
     """A readable table; money rounded to cents here, for display only."""
     if not rows:
         return "No spend or usage in the ledger for this selection.\n"
-    header = [by.upper() + (" (UTC)" if by in ("day", "month") else ""), "COST USD", "INPUT TOK", "OUTPUT TOK",
-              "CACHE READ", "CACHE WRITE", "REQUESTS", "NOTE"]
+    label = {"day": "DAY (UTC)", "week": "WEEK (UTC, MON-SUN)", "month": "MONTH (UTC)"}.get(by, by.upper())
+    header = [label, "COST USD", "INPUT TOK", "OUTPUT TOK", "CACHE READ", "CACHE WRITE", "REQUESTS", "NOTE"]
     body = []
     for r in rows:
         note = []
         if r["estimated_cost_usd"]:
-            note.append(f"${r['estimated_cost_usd']:,.2f} estimated")
+            note.append(f"{display.usd(r['estimated_cost_usd'])} estimated")
         if r["unpriced_rows"]:
             note.append(f"{r['unpriced_rows']} unpriced row(s)")
-        body.append([shown(str(r[by])) if r[by] else "(none)", f"{r['cost_usd']:,.2f}", f"{r['input_tokens']:,}", f"{r['output_tokens']:,}",
-                     f"{r['cache_read_tokens']:,}", f"{r['cache_write_tokens']:,}", f"{r['requests']:,}", "; ".join(note)])
-    total = sum((r["cost_usd"] for r in rows), start=type(rows[0]["cost_usd"])(0))
-    body.append(["TOTAL", f"{total:,.2f}", f"{sum(r['input_tokens'] for r in rows):,}",
-                 f"{sum(r['output_tokens'] for r in rows):,}", f"{sum(r['cache_read_tokens'] for r in rows):,}",
-                 f"{sum(r['cache_write_tokens'] for r in rows):,}", f"{sum(r['requests'] for r in rows):,}", ""])
+        group = _NONE.get(by, "(none)") if not r[by] else catalog.display_name(r[by]) if by == "provider" else shown(r[by])
+        body.append([group, _cents(r["cost_usd"]), *(display.count(r[f]) for f in FIELDS[1:]), "; ".join(note)])
+    total = sum((r["cost_usd"] for r in rows), start=Decimal(0))
+    body.append(["TOTAL", _cents(total), *(display.count(_sum(r[f] for r in rows)) for f in FIELDS[1:]), ""])
     widths = [max(len(str(x[i])) for x in [header, *body]) for i in range(len(header))]
     lines = ["  ".join(str(c).ljust(w) if i in (0, 7) else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
              for row in [header, *body]]
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _cents(value: Decimal) -> str:
+    return display.usd(value).replace("$", "")
