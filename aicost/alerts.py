@@ -20,7 +20,7 @@ from decimal import Decimal
 import pandas as pd
 import sqlalchemy as sa
 
-from aicost import anomalies, budgets, clock, notify
+from aicost import anomalies, budgets, catalog, clock, display, notify
 from aicost.errors import DeliveryError
 from aicost.store import Store
 
@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 TABLE = "alert_log"
 PENDING, SENDING, SENT, FAILED, LOGGED = "pending", "sending", "sent", "failed", "logged"
 NO_CHANNEL = "none"  # an alert due while no channel is configured is logged, to be seen on the Budgets page
-NO_CHANNEL_HELP = ("no alert channel is configured: set AICOST_ALERT_WEBHOOK_URL (a webhook), or AICOST_SMTP_HOST"
-                   " and AICOST_SMTP_TO (e-mail); see Settings in README")
+NO_CHANNEL_HELP = ("no alert channel is configured: set a webhook or e-mail on the Settings page, or "
+                   "AICOST_ALERT_WEBHOOK_URL (a webhook) or AICOST_SMTP_HOST and AICOST_SMTP_TO (e-mail); see "
+                   "Settings in README")
 ANOMALY_DAYS = 7  # anomalies of the last week are alerted (a later sync may fill in a day)
 CLAIM_TIMEOUT = timedelta(minutes=10)
 _CHECK_LOCK = threading.Lock()  # one check at a time per process (the scheduler thread and a page button)
@@ -50,6 +51,7 @@ class Report:
     """What one check did: alerts due, deliveries made, and one line per failed delivery."""
 
     due: int = 0
+    subjects: list[str] = field(default_factory=list)  # each alert due, by its subject
     sent: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     channels: tuple[str, ...] = ()  # the channels checked; none means due alerts were only logged
@@ -65,13 +67,15 @@ class Report:
         if not self.due:
             return "nothing due"
         alerts = f"{self.due} alert{'s' if self.due != 1 else ''} due"
+        named = "; ".join(self.subjects)
         if not self.channels:
-            return f"{alerts}, only logged (the Budgets page lists them): {NO_CHANNEL_HELP}"
-        return f"nothing to send ({alerts}, all already delivered via {', '.join(self.channels)})"
+            return f"{alerts}, only logged (the Budgets page lists them): {named}. {NO_CHANNEL_HELP[0].upper()}" \
+                   f"{NO_CHANNEL_HELP[1:]}"
+        return f"nothing to send: {alerts}, all already delivered via {', '.join(self.channels)} ({named})"
 
 
 def _usd(value: Decimal) -> str:
-    return f"${Decimal(value).quantize(Decimal('0.01')):,}"
+    return display.usd(value)
 
 
 def _now() -> datetime:
@@ -85,6 +89,12 @@ def due(store: Store, settings, today: date) -> list[Alert]:
     for s in budgets.statuses(store, today):
         b = s.budget
         where = f"{b.scope_label}, {b.period} {s.label} (UTC)"
+        if not s.matched:  # a typo or an id that changed: say so once a period rather than watch nothing in silence
+            out.append(Alert(f"budget:{b.budget_id}", "unmatched", s.label,
+                             f"Budget {b.name!r} watches nothing: no {b.scope} {b.scope_value!r} in the ledger",
+                             f"The budget {b.name!r} ({where}) watches {b.scope} {b.scope_value!r}, which no row of "
+                             "the ledger has, so it counts $0. Edit it on the Budgets page (pick what it should "
+                             "watch from the list) or delete it."))
         for t in s.crossed:
             out.append(Alert(f"budget:{b.budget_id}", str(t), s.label, f"Budget {b.name!r}: {t}% reached",
                              f"{_usd(s.spent)} of {_usd(b.amount_usd)} spent ({s.share * 100:.0f}%) on {where}."))
@@ -94,7 +104,7 @@ def due(store: Store, settings, today: date) -> list[Alert]:
                              f"{where}: {s.projection.explanation}"))
     found = anomalies.detect(store, today, days=ANOMALY_DAYS, rules=anomalies.Rules.from_settings(settings))
     for r in found.to_dict("records"):
-        what = r["provider"] + (f" {r['model']}" if r["model"] else "")
+        what = catalog.display_name(r["provider"]) + (f" {r['model']}" if r["model"] else "")
         out.append(Alert(f"anomaly:{r['level']}:{r['provider']}:{r['model']}", "spike", r["day"].isoformat(),
                          f"Unusual spend: {what} on {r['day']} (UTC)",
                          f"{what} spent {_usd(r['spend'])} on {r['day']} (UTC), against a usual "
@@ -110,7 +120,7 @@ def check(store: Store, settings, today: date, *, channels: list | None = None, 
     channels = notify.channels(settings) if channels is None else channels
     alerts = due(store, settings, today)
     by_name = {c.name: c for c in channels}
-    report = Report(due=len(alerts), channels=tuple(by_name))
+    report = Report(due=len(alerts), subjects=[a.subject for a in alerts], channels=tuple(by_name))
     with _CHECK_LOCK:
         claimed = _claim(store, alerts, list(by_name), now or _now())
         for row in claimed:

@@ -78,17 +78,25 @@ def flags(values: dict[date, float], first: date, last: date, rules: Rules = Rul
     return out
 
 
-def daily_series(store: Store, start: date, end: date) -> dict[tuple[str, str, str], dict[date, float]]:
-    """Spend per UTC day per provider (level 'provider', model '') and per model (level 'model').
+LEVELS = ("provider", "model")
+
+
+def daily_series(store: Store, start: date, end: date,
+                 levels: tuple[str, ...] = LEVELS) -> dict[tuple[str, str, str], dict[date, float]]:
+    """Spend per UTC day per provider (level 'provider', model '') and per model (level 'model'), of the levels
+    asked for.
 
     A model's spend is the billed cost where the bill names the model, else the token estimate of its billed
     usage (OpenAI's cost lines name no model), so a runaway model shows up even inside one cost line.
     """
     window = queries.Filters(start, end)
     out: dict[tuple[str, str, str], dict[date, float]] = defaultdict(dict)
-    for r in queries.totals_by(store, window, ("day", "provider")).to_dict("records"):
-        if r["cost_usd"]:
-            out[("provider", r["provider"], "")][r["day"]] = float(r["cost_usd"])
+    if "provider" in levels:
+        for r in queries.totals_by(store, window, ("day", "provider")).to_dict("records"):
+            if r["cost_usd"]:
+                out[("provider", r["provider"], "")][r["day"]] = float(r["cost_usd"])
+    if "model" not in levels:
+        return out
     for r in queries.totals_by(store, window, ("day", "provider", "model")).to_dict("records"):
         value = r["cost_usd"] if r["cost_usd"] > 0 else r["estimate_usd"]
         if r["model"] and value:
@@ -96,11 +104,14 @@ def daily_series(store: Store, start: date, end: date) -> dict[tuple[str, str, s
     return out
 
 
-def detect(store: Store, end: date, days: int = 90, rules: Rules = Rules()) -> pd.DataFrame:
-    """Anomalies in the `days` UTC days up to end, newest first, as a frame of COLUMNS (money as Decimal)."""
+def detect(store: Store, end: date, days: int = 90, rules: Rules = Rules(),
+           levels: tuple[str, ...] = LEVELS) -> pd.DataFrame:
+    """Anomalies in the `days` UTC days up to end, newest first, as a frame of COLUMNS (money as Decimal); only
+    the levels asked for (the Overview marks providers' days only)."""
     first = end - timedelta(days=days - 1)
     rows = []
-    for (level, provider, model), values in daily_series(store, first - timedelta(days=BASELINE_DAYS), end).items():
+    series = daily_series(store, first - timedelta(days=BASELINE_DAYS), end, levels)
+    for (level, provider, model), values in series.items():
         for f in flags(values, first, end, rules):
             rows.append({"day": f.day, "level": level, "provider": provider, "model": model,
                          "spend": _usd(f.spend), "baseline": _usd(f.baseline), "score": round(f.score, 1)})

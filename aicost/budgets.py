@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from aicost import clock, fields, forecast, queries
+from aicost import catalog, clock, fields, forecast, queries
 from aicost.errors import InvalidInput
 from aicost.store import Store
 
@@ -35,7 +36,10 @@ class Budget:
 
     @property
     def scope_label(self) -> str:
-        return "all spend" if self.scope == "total" else f"{self.scope} {self.scope_value}"
+        """What the budget watches, in the words pages use: "all spend", "provider OpenAI", "model gpt-4o"."""
+        if self.scope == "total":
+            return "all spend"
+        return f"{self.scope} {catalog.display_name(self.scope_value) if self.scope == 'provider' else self.scope_value}"
 
     def filters(self, start: date, end: date) -> queries.Filters:
         """The ledger filters of this budget's scope over [start, end] (UTC days)."""
@@ -59,8 +63,13 @@ class BudgetInvalid(InvalidInput):
 
 
 def validate(name, period, scope, scope_value, amount, thresholds="50, 80, 100", forecast_alert=True,
-             budget_id: str = "") -> Budget:
-    """Turn what a user typed into a Budget, or raise BudgetInvalid naming every bad field."""
+             budget_id: str = "", *, store: Store | None = None, confirmed: bool = False) -> Budget:
+    """Turn what a user typed into a Budget, or raise BudgetInvalid naming every bad field.
+
+    With a store, what the budget watches is looked up in the ledger (resolve_scope): a provider's or project's
+    display name becomes its id, and a value that matches nothing is refused unless `confirmed` (a provider or
+    project with no spend yet), with the nearest ledger value as a suggestion.
+    """
     errors: dict[str, str] = {}
     name_text = str(name or "").strip()
     if not name_text:
@@ -76,6 +85,13 @@ def validate(name, period, scope, scope_value, amount, thresholds="50, 80, 100",
         value = ""
     elif scope in SCOPES and not value:
         errors["scope_value"] = f"name the {scope} this budget watches"
+    elif len(value) > 200:
+        errors["scope_value"] = "is longer than 200 characters"
+    elif store is not None:
+        try:
+            value = _checked_scope(store, scope, value, confirmed)
+        except InvalidInput as exc:
+            errors["scope_value"] = exc.reason
     amount_usd = None
     try:
         amount_usd = fields.money(amount, "amount", MAX_AMOUNT)
@@ -87,6 +103,66 @@ def validate(name, period, scope, scope_value, amount, thresholds="50, 80, 100",
     if errors:
         raise BudgetInvalid(errors)
     return Budget(name_text, period, scope, value, amount_usd, levels, bool(forecast_alert), budget_id)
+
+
+# -- what a budget can watch: the providers, projects and models the ledger holds ---------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A value a budget can watch: its ledger id and how pages show it."""
+
+    value: str
+    label: str
+
+
+def choices(store: Store, scope: str) -> list[Choice]:
+    """The providers (by display name), projects (by name) or models the ledger holds, for the scope's picker."""
+    if scope not in SCOPES or scope == "total":
+        return []
+    options = queries.options(store)
+    if scope == "provider":
+        return sorted((Choice(p, catalog.display_name(p)) for p in options.providers), key=lambda c: c.label.casefold())
+    if scope == "project":
+        return [Choice(p, label) for p, label in options.project_labels().items() if p]
+    return [Choice(m, m) for m in options.models]
+
+
+def resolve_scope(store: Store, scope: str, typed: str) -> tuple[str, bool]:
+    """The ledger id a typed value names, and whether the ledger holds it: "OpenAI" and "openai" are the
+    provider openai, "Web app" is the project whose name it is; a value the ledger lacks comes back as typed
+    (a provider normalised to its id) with False."""
+    text = typed.strip()
+    if scope == "total":
+        return "", True
+    if scope == "provider":
+        text = catalog.normalize_provider(text)
+    if text and queries.has_value(store, scope, text):
+        return text, True
+    folded = text.casefold()
+    for choice in choices(store, scope):
+        names = {choice.value.casefold(), choice.label.casefold()}
+        if scope == "project":
+            names |= {part.split(" · ")[0].rsplit(" (", 1)[0].casefold() for part in choice.label.split(" / ")}
+        if folded in names:
+            return choice.value, True
+    return text, False
+
+
+def _checked_scope(store: Store, scope: str, typed: str, confirmed: bool) -> str:
+    value, found = resolve_scope(store, scope, typed)
+    if found or confirmed:
+        return value
+    labels = {c.label.casefold(): c.label for c in choices(store, scope)}
+    near = [labels[x] for x in difflib.get_close_matches(typed.strip().casefold(), list(labels), n=1, cutoff=0.6)]
+    hint = f"did you mean {near[0]!r}? " if near else ""
+    raise InvalidInput("scope_value", f"no {scope} {typed.strip()!r} in the ledger: {hint}pick one from the list, "
+                                      f"or confirm this value to watch a {scope} with no spend yet")
+
+
+def watches_something(store: Store, budget: Budget) -> bool:
+    """Whether the ledger holds what the budget watches (a total always does)."""
+    return budget.scope == "total" or queries.has_value(store, budget.scope, budget.scope_value)
 
 
 def _thresholds(text, errors: dict[str, str]) -> tuple[int, ...]:
@@ -185,6 +261,7 @@ class Status:
     spent: Decimal
     projection: forecast.Forecast
     crossed: tuple[int, ...] = field(default=())
+    matched: bool = True  # the ledger holds what the budget watches; False: it watches nothing (a typo, an old id)
 
     @property
     def share(self) -> Decimal:
@@ -199,11 +276,12 @@ class Status:
 def status(store: Store, budget: Budget, today: date) -> Status:
     """The budget's period holding today (UTC): spend through today and the projection to the period's end."""
     start, end = period_bounds(budget.period, today)
-    spent = queries.total_spend(store, budget.filters(start, today))
-    projection = forecast.project(store, budget.filters(start, end), today - timedelta(days=1))
+    projection = forecast.project(store, budget.filters(start, end), today)
+    spent = projection.spent  # through today: today's spend so far counts
     share = spent / budget.amount_usd
     crossed = tuple(t for t in budget.thresholds if share * 100 >= t)
-    return Status(budget, start, end, period_label(budget.period, today), spent, projection, crossed)
+    return Status(budget, start, end, period_label(budget.period, today), spent, projection, crossed,
+                  watches_something(store, budget))
 
 
 def statuses(store: Store, today: date) -> list[Status]:

@@ -24,12 +24,14 @@ _CENT = Decimal("0.01")
 
 @dataclass(frozen=True)
 class Forecast:
-    """A projection of the spend in [start, end] (UTC days), made with days up to as_of complete."""
+    """A projection of the spend in [start, end] (UTC days), made on `today`: the days before it are complete,
+    today's spend so far is counted, and the projection is never below what is already spent."""
 
     start: date
     end: date
-    as_of: date
-    spent: Decimal  # spend in [start, as_of]
+    today: date
+    spent: Decimal  # spend in [start, today]: today's spend so far included
+    today_spent: Decimal  # the part of spent recorded on today (0 when today is outside the period)
     projected: Decimal
     low: Decimal
     high: Decimal
@@ -37,17 +39,26 @@ class Forecast:
     weekend_rate: Decimal
     rhythm: bool  # weekdays and weekend days were told apart
     history_days: int
-    days_left: int
+    days_left: int  # days of the period still to fill: the rest of today (when in the period) and the days after
     explanation: str
+
+    def _rate(self, day: date) -> Decimal:
+        return self.weekend_rate if day.weekday() >= 5 else self.weekday_rate
 
     def runs_out_on(self, amount: Decimal) -> date | None:
         """The first UTC day the projected spend reaches amount, if it does within the period."""
         total = self.spent
+        first = max(self.today, self.start)
         if total >= amount:
-            return max(self.as_of, self.start)
-        day = max(self.as_of + timedelta(days=1), self.start)
+            return min(first, self.end)
+        day = first
+        if self.start <= self.today <= self.end:  # the rest of today: a typical day less what today has spent
+            total += max(self._rate(self.today) - self.today_spent, Decimal(0))
+            if total >= amount:
+                return self.today
+            day = self.today + timedelta(days=1)
         while day <= self.end:
-            total += self.weekend_rate if day.weekday() >= 5 else self.weekday_rate
+            total += self._rate(day)
             if total >= amount:
                 return day
             day += timedelta(days=1)
@@ -70,50 +81,59 @@ def _robust(values: list[float]) -> tuple[float, float]:
     return statistics.fmean(kept), spread
 
 
-def daily_history(store: Store, filters: queries.Filters, as_of: date, days: int = HISTORY_DAYS) -> dict[date, float]:
-    """Spend per UTC day over the `days` days up to as_of, from the first day the scope has data (0 where none)."""
-    window = queries.Filters(as_of - timedelta(days=days - 1), as_of, filters.providers, filters.projects,
-                             filters.models, filters.sources)
-    frame = queries.totals_by(store, window, "day")
-    if frame.empty:
+def _history(spend: dict[date, float], today: date, days: int = HISTORY_DAYS) -> dict[date, float]:
+    """Spend per complete UTC day over the `days` days before today, from the first day with spend (0 where none)."""
+    first_day = today - timedelta(days=days)
+    seen = [d for d in spend if first_day <= d < today]
+    if not seen:
         return {}
-    spend = {d: float(v) for d, v in zip(frame["day"], frame["cost_usd"])}
-    first = min(spend)
-    return {first + timedelta(days=i): spend.get(first + timedelta(days=i), 0.0) for i in range((as_of - first).days + 1)}
+    first = min(seen)
+    return {first + timedelta(days=i): spend.get(first + timedelta(days=i), 0.0) for i in range((today - first).days)}
 
 
-def project(store: Store, filters: queries.Filters, as_of: date) -> Forecast:
-    """Project the spend of the period [filters.start, filters.end] from the days up to as_of (complete UTC days).
+def project(store: Store, filters: queries.Filters, today: date) -> Forecast:
+    """Project the spend of the period [filters.start, filters.end] as it stands on `today` (UTC).
 
-    The scope is the filters' providers/projects/models; history is read from before the period as well, so
-    day 2 of a month is projected from last month's rhythm rather than from one day.
+    The days before today are complete; today's spend so far counts as spent, and the rest of today and the days
+    after it are filled with typical days. The scope is the filters' providers/projects/models; history is read
+    from before the period as well, so day 2 of a month is projected from last month's rhythm rather than from
+    one day. One query reads the spend per day of the period and of the history.
     """
     start, end = filters.start, filters.end
-    seen_until = min(as_of, end)
-    spent = Decimal(0)
-    if seen_until >= start:
-        spent = queries.total_spend(store, queries.Filters(start, seen_until, filters.providers, filters.projects,
-                                                           filters.models, filters.sources))
-    history = daily_history(store, filters, as_of)
-    return from_history(start, end, as_of, spent, history)
+    first, last = min(start, today - timedelta(days=HISTORY_DAYS)), max(min(today, end), today - timedelta(days=1))
+    window = queries.Filters(first, last, filters.providers, filters.projects, filters.models, filters.sources)
+    frame = queries.totals_by(store, window, "day")
+    per_day = {d: v for d, v in zip(frame["day"], frame["cost_usd"], strict=True)}
+    spent = sum((v for d, v in per_day.items() if start <= d <= min(today, end)), Decimal(0))
+    today_spent = per_day.get(today, Decimal(0)) if start <= today <= end else Decimal(0)
+    history = _history({d: float(v) for d, v in per_day.items()}, today)
+    return from_history(start, end, today, spent, history, today_spent)
 
 
-def from_history(start: date, end: date, as_of: date, spent: Decimal, history: dict[date, float]) -> Forecast:
-    """The projection itself (pure): spend so far plus typical days for the days left."""
-    left = [start + timedelta(days=i) for i in range((end - start).days + 1) if start + timedelta(days=i) > as_of]
+def from_history(start: date, end: date, today: date, spent: Decimal, history: dict[date, float],
+                 today_spent: Decimal = Decimal(0)) -> Forecast:
+    """The projection itself (pure): spend so far, plus the rest of today and the days after it at typical days.
+
+    today_spent is the part of spent recorded on today; the rest of today adds a typical day less that (never
+    less than nothing), so the projection is never below what is spent.
+    """
+    in_period = start <= today <= end
+    fill = [start + timedelta(days=i) for i in range((end - start).days + 1) if start + timedelta(days=i) >= today]
     weekdays = [v for d, v in history.items() if d.weekday() < 5]
     weekends = [v for d, v in history.items() if d.weekday() >= 5]
     rhythm = len(weekdays) >= 3 and len(weekends) >= 2
     if rhythm:
         (wd_rate, wd_sd), (we_rate, we_sd) = _robust(weekdays), _robust(weekends)
-        groups = [(wd_rate, wd_sd, len(weekdays), sum(1 for d in left if d.weekday() < 5)),
-                  (we_rate, we_sd, len(weekends), sum(1 for d in left if d.weekday() >= 5))]
+        groups = [(wd_rate, wd_sd, len(weekdays), sum(1 for d in fill if d.weekday() < 5)),
+                  (we_rate, we_sd, len(weekends), sum(1 for d in fill if d.weekday() >= 5))]
     else:
         rate, sd = _robust(weekdays + weekends)
         wd_rate = we_rate = rate
         wd_sd = we_sd = sd
-        groups = [(rate, sd, len(history), len(left))]
-    predicted = sum(rate * n for rate, _, _, n in groups)
+        groups = [(rate, sd, len(history), len(fill))]
+    today_rate = (we_rate if today.weekday() >= 5 else wd_rate) if in_period else 0.0
+    already = min(float(today_spent), today_rate)  # what today has spent of its typical day
+    predicted = sum(rate * n for rate, _, _, n in groups) - already
     # noise of each day left, plus the uncertainty of the typical day itself (shared by all the days left)
     variance = sum(n * sd ** 2 + (n * 1.25 * sd / math.sqrt(max(k, 1))) ** 2 for _, sd, k, n in groups)
     half = Z * math.sqrt(variance)
@@ -122,33 +142,63 @@ def from_history(start: date, end: date, as_of: date, spent: Decimal, history: d
     projected = spent + _money(predicted)
     low = max(spent, spent + _money(predicted - half))
     high = spent + _money(predicted + half)
-    return Forecast(start, end, as_of, spent, projected, low, high, _money(wd_rate), _money(we_rate), rhythm,
-                    len(history), len(left), _explain(start, end, as_of, spent, projected, low, high, wd_rate,
-                                                      we_rate, rhythm, len(history), len(left)))
+    days = _Days(start, end, today, in_period, len(fill) - (1 if in_period else 0), float(today_spent) >= today_rate)
+    return Forecast(start, end, today, spent, today_spent if in_period else Decimal(0), projected, low, high,
+                    _money(wd_rate), _money(we_rate), rhythm, len(history), len(fill),
+                    _explain(days, spent, today_spent, projected, low, high, wd_rate, we_rate, rhythm, len(history)))
 
 
-def _explain(start, end, as_of, spent, projected, low, high, wd_rate, we_rate, rhythm, history_days, days_left) -> str:
-    def usd(v) -> str:
-        return f"${Decimal(str(v)).quantize(_CENT):,}"
+@dataclass(frozen=True)
+class _Days:
+    start: date
+    end: date
+    today: date
+    in_period: bool  # today is a day of the period
+    after: int  # days of the period after today
+    today_full: bool  # today has already spent a typical day or more
 
-    if days_left == 0:
-        return f"The period {start} to {end} (UTC) is over: {usd(spent)} was spent."
+
+def _usd(value) -> str:
+    return f"${Decimal(str(value)).quantize(_CENT):,}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _explain(days: _Days, spent, today_spent, projected, low, high, wd_rate, we_rate, rhythm, history_days) -> str:
+    start, end, today = days.start, days.end, days.today
+    if today > end:
+        return f"The period {start} to {end} (UTC) is over: {_usd(spent)} was spent."
+    so_far = (f"{_usd(spent)} spent from {start} up to now (UTC), today's {_usd(today_spent)} so far included."
+              if days.in_period else f"The period starts on {start} (UTC): nothing is spent in it yet.")
     if history_days == 0:
-        return (f"No spend recorded yet, so the projection is {usd(spent)}; it will firm up as days of spend "
-                f"come in.")
-    basis = (f"a typical weekday of {usd(wd_rate)} and a typical weekend day of {usd(we_rate)}" if rhythm
-             else f"a typical day of {usd(wd_rate)}")
-    short = (f" Only {history_days} day{'s' if history_days != 1 else ''} of history, so the range is wide."
+        if spent == 0:
+            return (f"No spend recorded yet, so the projection is {_usd(spent)}; it will firm up as days of spend "
+                    f"come in.")
+        return (f"{so_far} There is no complete day before today to learn a typical day from, so the projection is "
+                f"what is spent; it will firm up as days of spend come in.")
+    apart = rhythm and _usd(wd_rate) != _usd(we_rate)
+    basis = (f"a typical weekday of {_usd(wd_rate)} and a typical weekend day of {_usd(we_rate)}" if apart
+             else f"a typical day of {_usd(wd_rate)}")
+    if days.in_period and days.after:
+        left = f"The rest of today and the {_plural(days.after, 'day')} after it, to {end}, are filled with"
+    elif days.in_period:
+        left = "The rest of today is filled with"
+    else:
+        left = f"The {_plural(days.after, 'day')} from {start} to {end} are filled with"
+    full = (" Today has already spent more than a typical day, so nothing more is added for it."
+            if days.in_period and days.today_full and today_spent > 0 else "")
+    short = (f" Only {_plural(history_days, 'day')} of history, so the range is wide."
              if history_days < MIN_HISTORY_DAYS else "")
-    return (f"{usd(spent)} spent up to {as_of} (UTC). The {days_left} day{'s' if days_left != 1 else ''} left "
-            f"to {end} are filled with {basis}, learnt from the last {history_days} days: about {usd(projected)} "
-            f"by {end}, likely between {usd(low)} and {usd(high)}.{short}")
+    return (f"{so_far} {left} {basis}, learnt from the last {_plural(history_days, 'complete day')}: about "
+            f"{_usd(projected)} by {end}, likely between {_usd(low)} and {_usd(high)}, never less than what is "
+            f"spent.{full}{short}")
 
 
 def month_end(store: Store, today: date, base: queries.Filters | None = None) -> Forecast:
-    """This UTC month's projection, made from the complete days before today."""
+    """This UTC month's projection as it stands on today (today's spend so far counted)."""
     base = base or queries.Filters.everything()
     start = today.replace(day=1)
     end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    return project(store, queries.Filters(start, end, base.providers, base.projects, base.models, base.sources),
-                   today - timedelta(days=1))
+    return project(store, queries.Filters(start, end, base.providers, base.projects, base.models, base.sources), today)

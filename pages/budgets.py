@@ -1,11 +1,11 @@
-"""Budgets: create, edit and delete budgets; their progress and forecast; alert channels, tests and history."""
+"""Budgets: create, edit and delete budgets; their progress and forecast; alerts due and their history."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from aicost import alerts, budgets, notify, scheduler
-from aicost.errors import AicostError, DeliveryError
+from aicost import alerts, budgets, notify
+from aicost.errors import AicostError
 from aicost.settings import get_settings
 from pages import access, ui
 
@@ -13,12 +13,15 @@ access.require()  # also when a page file is requested directly, before app.py h
 
 st.title("Budgets")
 st.caption("Periods are UTC: months, ISO weeks (Monday to Sunday) and days. Spend is billed cost, plus estimates "
-           "where nothing is billed.")
+           "where nothing is billed, today's spend so far included.")
 
 store = ui.store()
 today = ui.today()
 FIELD_LABELS = {"name": "Name", "period": "Period", "scope": "Scope", "scope_value": "Watches",
                 "amount": "Amount (USD)", "thresholds": "Alert at (% of the amount)"}
+SCOPE_HELP = {"total": "all spend", "provider": "one provider", "project": "one project or workspace",
+              "model": "one model"}
+ANOTHER = "Another value…"
 
 # -- the budgets and where they stand ---------------------------------------------------------------------------
 statuses = budgets.statuses(store, today)
@@ -32,15 +35,22 @@ for s in statuses:
                       f"{', '.join(f'{t}%' for t in b.thresholds)}{' and on forecast' if b.forecast_alert else ''}")
         if edit.button("Edit", key=f"edit-{b.budget_id}"):
             st.session_state["budget_editing"] = b.budget_id
+            st.session_state["budget_form"] = st.session_state.get("budget_form", 0) + 1  # fill the form anew
             st.rerun()
         if delete.button("Delete", key=f"delete-{b.budget_id}"):
             st.session_state["budget_deleting"] = b.budget_id
-        st.progress(min(float(s.share), 1.0),
-                    text=f"{ui.money(s.spent)} of {ui.money(b.amount_usd)} ({s.share * 100:.0f}%)")
+        if not s.matched:
+            st.warning(f"This budget watches nothing: no {b.scope} {b.scope_value!r} in the ledger, so it counts "
+                       "$0. Edit it and pick what it should watch from the list (or delete it).")
+        over = s.spent - b.amount_usd
+        text = f"{ui.money(s.spent)} of {ui.money(b.amount_usd)} ({s.share * 100:.0f}%)"
+        if over > 0:
+            text = f":red[**Over budget by {ui.money(over)}**] · {text}"
+        ui.budget_bar(s.share, text)
         runs_out = s.projection.runs_out_on(b.amount_usd)
         line = f"Forecast for {s.end}: {ui.money(s.projection.projected)} ({ui.money(s.projection.low)} – " \
                f"{ui.money(s.projection.high)})."
-        if s.projected_over > 0:
+        if s.projected_over > 0 and over <= 0:
             line += f" **On track to exceed by {ui.money(s.projected_over)}**"
             line += f", reaching the amount on {runs_out} (UTC)." if runs_out else "."
         st.markdown(line)
@@ -57,33 +67,49 @@ for s in statuses:
                 st.session_state.pop("budget_deleting", None)
                 st.rerun()
 
+
 # -- create or edit ----------------------------------------------------------------------------------------------
+def _watches(scope: str, current: str, key: str) -> tuple[str, bool]:
+    """The Watches picker: what the ledger holds for the scope, or another value typed and confirmed.
+    Returns (value, confirmed)."""
+    options = budgets.choices(store, scope)
+    labels = {c.value: c.label for c in options}
+    values = [c.value for c in options] + [ANOTHER]
+    index = values.index(current) if current in labels else (len(values) - 1 if current or not options else 0)
+    picked = st.selectbox(FIELD_LABELS["scope_value"], values, index=index, key=f"{key}-pick",
+                          format_func=lambda v: labels.get(v, v),
+                          help=f"The {scope}s the ledger holds, by the names the pages show.")
+    if picked != ANOTHER:
+        return picked, False
+    typed = st.text_input(f"The {scope} to watch", value=current if current not in labels else "", key=f"{key}-typed",
+                          help="A display name or id; it is looked up in the ledger when you save.")
+    confirmed = st.checkbox(f"Watch this {scope} although the ledger has no spend for it yet", key=f"{key}-confirm")
+    return typed, confirmed
+
+
 editing = budgets.get(store, st.session_state.get("budget_editing", "")) if st.session_state.get("budget_editing") else None
 st.subheader(f"Edit {editing.name!r}" if editing else "New budget")
-with st.form("budget", clear_on_submit=False):
-    name = st.text_input(FIELD_LABELS["name"], value=editing.name if editing else "")
-    c1, c2, c3 = st.columns(3)
-    period = c1.selectbox(FIELD_LABELS["period"], budgets.PERIODS,
-                          index=budgets.PERIODS.index(editing.period) if editing else 0)
-    scope = c2.selectbox(FIELD_LABELS["scope"], budgets.SCOPES,
-                         index=budgets.SCOPES.index(editing.scope) if editing else 0,
-                         help="total: all spend; or one provider (e.g. openai), project/workspace id, or model")
-    scope_value = c3.text_input(FIELD_LABELS["scope_value"], value=editing.scope_value if editing else "",
-                                help="The provider, project or model id as in the ledger; empty for total.")
-    c4, c5 = st.columns(2)
-    amount = c4.text_input(FIELD_LABELS["amount"], value=str(editing.amount_usd.normalize()) if editing else "",
-                           placeholder="500.00")
-    thresholds = c5.text_input(FIELD_LABELS["thresholds"],
-                               value=", ".join(str(t) for t in (editing.thresholds if editing else
-                                                                budgets.DEFAULT_THRESHOLDS)))
-    forecast_alert = st.checkbox("Alert when the forecast says the budget will be exceeded",
-                                 value=editing.forecast_alert if editing else True)
-    submitted = st.form_submit_button("Save budget", type="primary")
+form = f"budget-{st.session_state.get('budget_form', 0)}"  # a new key set after a save: the fields start empty
+name = st.text_input(FIELD_LABELS["name"], value=editing.name if editing else "", key=f"{form}-name")
+c1, c2 = st.columns(2)
+period = c1.selectbox(FIELD_LABELS["period"], budgets.PERIODS,
+                      index=budgets.PERIODS.index(editing.period) if editing else 0, key=f"{form}-period")
+scope = c2.selectbox(FIELD_LABELS["scope"], budgets.SCOPES, index=budgets.SCOPES.index(editing.scope) if editing else 0,
+                     format_func=lambda v: f"{v}: {SCOPE_HELP[v]}", key=f"{form}-scope")
+scope_value, confirmed = ("", False) if scope == "total" else _watches(
+    scope, editing.scope_value if editing and editing.scope == scope else "", f"{form}-{scope}")
+c4, c5 = st.columns(2)
+amount = c4.text_input(FIELD_LABELS["amount"], value=ui.plain_amount(editing.amount_usd) if editing else "",
+                       placeholder="500.00", key=f"{form}-amount")
+thresholds = c5.text_input(FIELD_LABELS["thresholds"], key=f"{form}-thresholds",
+                           value=", ".join(str(t) for t in (editing.thresholds if editing else budgets.DEFAULT_THRESHOLDS)))
+forecast_alert = st.checkbox("Alert when the forecast says the budget will be exceeded", key=f"{form}-forecast",
+                             value=editing.forecast_alert if editing else True)
 
-if submitted:
+if st.button("Save budget", type="primary", key=f"{form}-save"):
     try:
         budget = budgets.validate(name, period, scope, scope_value, amount, thresholds, forecast_alert,
-                                  editing.budget_id if editing else "")
+                                  editing.budget_id if editing else "", store=store, confirmed=confirmed)
     except budgets.BudgetInvalid as exc:
         for field, reason in exc.errors.items():
             st.error(f"{FIELD_LABELS.get(field, field)}: {reason}")
@@ -93,32 +119,23 @@ if submitted:
             st.session_state.pop("budget_editing", None)
         else:
             budgets.create(store, budget)
+        st.session_state["budget_form"] = st.session_state.get("budget_form", 0) + 1
         ui.clear()
         st.rerun()
 if editing and st.button("Cancel editing"):
     st.session_state.pop("budget_editing", None)
+    st.session_state["budget_form"] = st.session_state.get("budget_form", 0) + 1
     st.rerun()
 
-# -- alert channels ----------------------------------------------------------------------------------------------
+# -- alerts ------------------------------------------------------------------------------------------------------
 st.subheader("Alerts")
 settings = get_settings()
 channels = notify.channels(settings)
-if not channels:
-    st.info("No alert channel is set: alerts are only logged below. Set AICOST_ALERT_WEBHOOK_URL (Slack-compatible "
-            "webhook) or AICOST_SMTP_HOST and friends (e-mail), then restart the dashboard.")
-for problem in notify.problems(settings).values():
-    st.warning(problem)
-for channel in channels:
-    left, right = st.columns([4, 1])
-    left.markdown(f"**{channel.name}** · " + ("Slack-compatible webhook (URL hidden)" if channel.name == notify.WEBHOOK
-                                               else f"e-mail via {channel.host}:{channel.port} ({channel.security}) "
-                                                    f"to {', '.join(channel.recipients) or 'nobody'}"))
-    if right.button("Send test", key=f"test-{channel.name}"):
-        try:
-            notify.send_test(channel)
-            st.success(f"Test message sent via {channel.name}.")
-        except DeliveryError as exc:
-            st.error(str(exc))
+if channels:
+    st.caption("Alerts go to " + ", ".join(channel.name for channel in channels)
+               + ". Channels are set and tested on the Settings page.")
+else:
+    st.info("No alert channel is set: alerts are only logged below. Set a webhook or e-mail on the Settings page.")
 
 if st.button("Check alerts now"):
     try:
@@ -136,24 +153,7 @@ if st.button("Check alerts now"):
 
 log = alerts.recent(store)
 if not log.empty:
-    st.dataframe(log.rename(columns={"created_at": "Due at (UTC)", "subject": "Alert", "channel": "Channel",
-                                     "status": "Status", "attempts": "Attempts", "sent_at": "Sent at (UTC)",
-                                     "error": "Last error"}), hide_index=True, width="stretch")
-
-# -- the scheduled sync ------------------------------------------------------------------------------------------
-st.subheader("Scheduled sync")
-try:
-    schedule = scheduler.parse(settings.sync_schedule)
-except AicostError as exc:
-    st.error(str(exc))
-    schedule = None
-if schedule is None:
-    st.caption("Off (AICOST_SYNC_SCHEDULE). Use cron: `python -m aicost sync && python -m aicost alerts check`.")
-else:
-    st.caption(f"`{schedule.text}` (UTC): next run at {schedule.next_due(scheduler.utcnow()):%Y-%m-%d %H:%M} UTC, "
-               f"a sync of every provider with a key, then an alerts check.")
-runs = scheduler.recent(store)
-if not runs.empty:
-    st.dataframe(runs.rename(columns={"due_at": "Due at (UTC)", "holder": "Process", "started_at": "Started (UTC)",
-                                      "ended_at": "Ended (UTC)", "status": "Status", "detail": "What happened"}),
-                 hide_index=True, width="stretch")
+    st.dataframe(ui.readable(log, {"created_at": "Due at (UTC)", "subject": "Alert", "channel": "Channel",
+                                   "status": "Status", "attempts": "Attempts", "sent_at": "Sent at (UTC)",
+                                   "error": "Last error"}), hide_index=True, width="stretch")
+st.caption("The scheduled sync and its next run are on the Sync page.")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from aicost import anomalies, scheduler
 from aicost.errors import AicostError
 from aicost.settings import get_settings
-from pages import ui
+from pages import palette, ui
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,52 @@ def scheduler_problem(started) -> None:
         st.sidebar.warning(f"Scheduled sync is off: {started}")
 
 
+_SOURCES = {"api": "synced", "demo": "demo", "manual": "entered", "import": "imported"}
+
+
+def _when(value) -> str | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+
+
+def freshness_table(newest: pd.DataFrame, synced: pd.DataFrame, configured: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """How fresh each provider's data is, as a table of words (Overview; the Sync page adds whether a key is set).
+
+    newest: queries.newest_days (newest day per provider and source); synced: sync.freshness (the sync log).
+    configured: the providers with a key, for the Sync page's "Key set" column (None leaves it out).
+    """
+    runs = {r["provider"]: r for r in synced.to_dict("records")}
+    data: dict[str, list] = {}
+    for r in newest.sort_values("newest_day", ascending=False).to_dict("records"):
+        data.setdefault(r["provider"], []).append(f"{r['newest_day']} ({_SOURCES.get(r['source'], r['source'])})")
+    shown = set(data) | {p for p, r in runs.items() if r["last_attempt"] is not None}
+    if configured is not None:
+        shown |= set(runs)
+    rows = []
+    for slug in sorted(shown, key=lambda p: (p not in runs, ui.provider_name(p).casefold())):
+        run = runs.get(slug)
+        attempt = _when(run["last_attempt"]) if run else None
+        success = _when(run["last_success"]) if run else None
+        if run is None:
+            sync_text = "no usage API: entered or imported"
+        elif success:
+            sync_text = success
+        elif attempt:
+            sync_text = f"never succeeded (last try {attempt})"
+        else:
+            sync_text = "not synced yet" + ("" if configured and slug in configured else ": set its admin key")
+        row = {"Provider": ui.provider_name(slug)}
+        if configured is not None:
+            row["Key set"] = "yes" if slug in configured else ("no" if run else "—")
+            row["Last attempt (UTC)"] = attempt or "never"
+            row["Last status"] = (run["last_status"] if run else None) or "—"
+        row["Last sync (UTC)"] = sync_text
+        row["Newest data (UTC)"] = ", ".join(data.get(slug, [])) or "none"
+        row["Last error"] = (run["last_error"] if run else None) or ""
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(rows[0]) if rows else ["Provider", "Last sync (UTC)", "Newest data (UTC)",
+                                                                   "Last error"])
+
+
 def budget_progress(today) -> None:
     """A compact progress bar per budget (spend so far, the forecast), for the Overview."""
     statuses = ui.read("budget_statuses", today)
@@ -51,10 +98,13 @@ def budget_progress(today) -> None:
     for s in statuses:
         b = s.budget
         over = f" · on track to exceed by {ui.money(s.projected_over)}" if s.projected_over > 0 else ""
-        st.progress(min(float(s.share), 1.0),
-                    text=f"**{b.name}** ({b.scope_label}, {s.label} UTC): {ui.money(s.spent)} of "
-                         f"{ui.money(b.amount_usd)} ({s.share * 100:.0f}%) · forecast {ui.money(s.projection.projected)}"
-                         f"{over}")
+        text = (f"**{b.name}** ({b.scope_label}, {s.label} UTC): {ui.money(s.spent)} of {ui.money(b.amount_usd)} "
+                f"({s.share * 100:.0f}%) · forecast {ui.money(s.projection.projected)}{over}")
+        if s.spent > b.amount_usd:
+            text = f":red[**Over budget** by {ui.money(s.spent - b.amount_usd)}] · " + text
+        if not s.matched:
+            text += f" · :orange[watches nothing: no {b.scope} {b.scope_value!r} in the ledger]"
+        ui.budget_bar(s.share, text)
 
 
 def mark_anomalies(fig: go.Figure, filters, daily_by) -> None:
@@ -62,8 +112,8 @@ def mark_anomalies(fig: go.Figure, filters, daily_by) -> None:
     days = min((filters.end - filters.start).days + 1, 366)
     if days <= 0 or daily_by.empty:
         return
-    found = ui.read("anomalies", filters.end, days, anomalies.Rules.from_settings(get_settings()))
-    found = found[(found["level"] == "provider") & (found["day"] >= filters.end - timedelta(days=days - 1))]
+    found = ui.read("anomalies", filters.end, days, anomalies.Rules.from_settings(get_settings()), ("provider",))
+    found = found[found["day"] >= filters.end - timedelta(days=days - 1)]
     if filters.providers:
         found = found[found["provider"].isin(filters.providers)]
     if found.empty:
@@ -71,7 +121,7 @@ def mark_anomalies(fig: go.Figure, filters, daily_by) -> None:
     tops = daily_by.groupby("day")["Spend"].sum()
     fig.add_trace(go.Scatter(
         x=list(found["day"]), y=[float(tops.get(d, 0)) for d in found["day"]], mode="markers", name="Anomaly",
-        marker=dict(symbol="triangle-down", size=14, color="#d62728"),
+        marker=dict(symbol="triangle-down", size=14, color=palette.ANOMALY),
         hovertext=[f"{ui.provider_name(p)}: {ui.money(v)} against a usual {ui.money(b)}"
                    for p, v, b in zip(found["provider"], found["spend"], found["baseline"])],
         hoverinfo="text+x"))

@@ -177,8 +177,8 @@ def test_send_test_per_channel_and_no_channel_is_an_error(hook, cli, store):
     assert result.returncode == 0 and hook.texts == [f"*{notify.TEST_SUBJECT}*\n{notify.TEST_BODY}"]
     none = cli("alerts", "test")  # no channel configured and no --channel given: say what to set, not --channel
     assert none.returncode == 1 and _ours(none.stderr) == [
-        "aicost: error: no alert channel is configured: set AICOST_ALERT_WEBHOOK_URL (a webhook), or "
-        "AICOST_SMTP_HOST and AICOST_SMTP_TO (e-mail); see Settings in README"]
+        "aicost: error: no alert channel is configured: set a webhook or e-mail on the Settings page, or "
+        "AICOST_ALERT_WEBHOOK_URL (a webhook) or AICOST_SMTP_HOST and AICOST_SMTP_TO (e-mail); see Settings in README"]
     other = cli("alerts", "test", "--channel", "email", env={"AICOST_ALERT_WEBHOOK_URL": hook.url})
     assert other.returncode == 1 and _ours(other.stderr) == [
         "aicost: error: --channel: email is not configured (set AICOST_SMTP_HOST and AICOST_SMTP_TO); "
@@ -193,16 +193,18 @@ def test_check_says_due_alerts_were_only_logged_without_a_channel(cli, store, ho
     for _ in range(2):  # the second check has nothing new, and still nothing was delivered
         out = cli("alerts", "check", "--today", TODAY.isoformat())
         assert out.returncode == 0 and _ours(out.stderr) == []
-        assert out.stdout == ("2 alerts due, only logged (the Budgets page lists them): no alert channel is configured:"
-                              " set AICOST_ALERT_WEBHOOK_URL (a webhook), or AICOST_SMTP_HOST and AICOST_SMTP_TO"
-                              " (e-mail); see Settings in README\n")
+        assert out.stdout == ("2 alerts due, only logged (the Budgets page lists them): Budget 'Team': 50% reached; "
+                              "Budget 'Team': 80% reached. No alert channel is configured: set a webhook or e-mail on "
+                              "the Settings page, or AICOST_ALERT_WEBHOOK_URL (a webhook) or AICOST_SMTP_HOST and "
+                              "AICOST_SMTP_TO (e-mail); see Settings in README\n")
         assert "delivered" not in out.stdout
     assert set(_log(store)["status"]) == {"logged"}
     env = {"AICOST_ALERT_WEBHOOK_URL": hook.url}
     sent = cli("alerts", "check", "--today", TODAY.isoformat(), env=env)
     assert sent.returncode == 0 and sent.stdout.count("sent ") == 2 and len(hook.texts) == 2
     again = cli("alerts", "check", "--today", TODAY.isoformat(), env=env)
-    assert again.returncode == 0 and again.stdout == "nothing to send (2 alerts due, all already delivered via webhook)\n"
+    assert again.returncode == 0 and again.stdout == ("nothing to send: 2 alerts due, all already delivered via webhook "
+                                                 "(Budget 'Team': 50% reached; Budget 'Team': 80% reached)\n")
     assert cli("alerts", "check", "--today", "2026-01-10").stdout == "nothing due\n"
 
 
@@ -213,7 +215,7 @@ def test_forecast_trigger_says_by_how_much(store, hook):
     report = alerts.check(store, get_settings(alert_webhook_url=hook.url), TODAY)
     assert report.sent == ["\"Budget 'Team': 50% reached\" via webhook",  # $180 of $300 by 9 March
                            "\"Budget 'Team': on track to exceed by $320.00\" via webhook"]
-    assert "learnt from the last 28 days" in hook.texts[1]
+    assert "learnt from the last 28 complete days" in hook.texts[1]
 
 
 def test_without_a_channel_alerts_are_logged_once(store):
@@ -231,7 +233,7 @@ def test_the_demo_spike_is_alerted_once_in_the_week_after_it(store, hook):
     spike = today - timedelta(days=demo.SPIKE_DAYS_AGO)
     settings = get_settings(alert_webhook_url=hook.url)
     assert alerts.check(store, settings, spike + timedelta(days=2)).sent == [
-        f"'Unusual spend: openai on {spike} (UTC)' via webhook",
-        f"'Unusual spend: openai gpt-4.1 on {spike} (UTC)' via webhook"]
+        f"'Unusual spend: OpenAI on {spike} (UTC)' via webhook",
+        f"'Unusual spend: OpenAI gpt-4.1 on {spike} (UTC)' via webhook"]
     assert alerts.check(store, settings, spike + timedelta(days=3)).sent == []
     assert "against a usual" in hook.texts[0]

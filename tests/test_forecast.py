@@ -68,3 +68,54 @@ def test_an_empty_scope_projects_zero_in_plain_words(store):
     fc = forecast.month_end(store, date(2026, 3, 13), queries.Filters.everything())
     assert fc.projected == fc.low == fc.high == 0
     assert "No spend recorded yet" in fc.explanation
+
+
+def _day_spend(store, day: date, amount: str, provider: str = "groq") -> None:
+    store.upsert([{"provider": provider, "source": "manual", "kind": "cost", "bucket_width": "1d",
+                   "bucket_start": datetime.combine(day, datetime.min.time()), "entry_id": f"{provider}-{day}",
+                   "cost_usd": Decimal(amount), "cost_status": "entered"}])
+
+
+def test_on_the_first_the_month_forecast_starts_from_todays_spend(store):
+    today = date(2026, 12, 1)
+    for back in range(1, 29):
+        _day_spend(store, today - timedelta(days=back), "40")
+    _day_spend(store, today, "1305.31")
+    fc = forecast.month_end(store, today)
+    assert fc.spent == fc.today_spent == Decimal("1305.31")
+    # today already spent more than a typical day: nothing more for it; 30 typical days after it
+    assert fc.projected == Decimal("1305.31") + 30 * 40 and fc.low >= fc.spent
+    assert fc.explanation.startswith("$1,305.31 spent from 2026-12-01 up to now (UTC), today's $1,305.31 so far "
+                                     "included. The rest of today and the 30 days after it, to 2026-12-31, are filled")
+    assert "never less than what is spent" in fc.explanation
+
+
+def test_a_day_forecast_is_never_below_what_today_has_spent(store):
+    today = date(2026, 12, 1)
+    for back in range(1, 29):
+        _day_spend(store, today - timedelta(days=back), "2.27")
+    _day_spend(store, today, "1249.51")
+    fc = forecast.project(store, queries.Filters(today, today, providers=("groq",)), today)
+    assert fc.projected == fc.low == fc.spent == Decimal("1249.51") and fc.high >= fc.projected
+    assert "nothing more is added for it" in fc.explanation
+    assert fc.runs_out_on(Decimal(5)) == today
+
+    # earlier in a quiet day: the rest of today adds a typical day less what it has spent
+    _day_spend(store, today, "1.00")
+    fc = forecast.project(store, queries.Filters(today, today, providers=("groq",)), today)
+    assert fc.projected == Decimal("2.27") and fc.low >= Decimal("1.00")
+    assert fc.explanation.startswith("$1.00 spent from 2026-12-01 up to now (UTC), today's $1.00 so far included. "
+                                     "The rest of today is filled with a typical day of $2.27")
+
+
+def test_periods_ahead_and_behind_in_plain_words(store):
+    today = date(2026, 12, 10)
+    for back in range(1, 29):
+        _day_spend(store, today - timedelta(days=back), "10")
+    ahead = forecast.project(store, queries.Filters(date(2026, 12, 14), date(2026, 12, 20)), today)
+    assert ahead.spent == 0 and ahead.projected == 70
+    assert ahead.explanation.startswith("The period starts on 2026-12-14 (UTC): nothing is spent in it yet. The 7 days "
+                                        "from 2026-12-14 to 2026-12-20 are filled with a typical day of $10.00")
+    behind = forecast.project(store, queries.Filters(date(2026, 11, 20), date(2026, 11, 26)), today)
+    assert behind.projected == behind.spent == 70
+    assert behind.explanation == "The period 2026-11-20 to 2026-11-26 (UTC) is over: $70.00 was spent."
