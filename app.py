@@ -1,10 +1,14 @@
 """aicost dashboard: routes to the pages; each page shows, aicost decides."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages import access, downloads, ui, watch
 
-st.set_page_config(page_title="aicost", page_icon=":material/payments:", layout="wide")
+# the favicon is a file of ours, served by the dashboard itself (a Material icon here would be fetched from a font
+# CDN, which fails offline)
+st.set_page_config(page_title="aicost", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),

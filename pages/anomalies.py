@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
-from aicost import anomalies
+from aicost import anomalies, display, queries
 from aicost.settings import get_settings
 from pages import access, ui
 
@@ -33,9 +35,10 @@ if found.empty:
 else:
     table = found.assign(
         Day=found["day"], Level=found["level"], Provider=found["provider"].map(ui.provider_name),
-        Model=found["model"], Spend=found["spend"].map(ui.money), Usual=found["baseline"].map(ui.money),
+        Model=[display.model(m) if lvl == "model" else "" for m, lvl in zip(found["model"], found["level"], strict=True)],
+        Spend=found["spend"].map(ui.money), Usual=found["baseline"].map(ui.money),
         Deviations=found["score"],
     )[["Day", "Level", "Provider", "Model", "Spend", "Usual", "Deviations"]]
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"Day": st.column_config.DateColumn("Day (UTC)")})
-    ui.downloads(found, "anomalies")
+    ui.downloads(found, "anomalies", queries.Filters(ui.today() - timedelta(days=int(days) - 1), ui.today()))

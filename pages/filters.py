@@ -16,7 +16,6 @@ from pages import ui
 THIS_MONTH, LAST_MONTH, CUSTOM = "This month", "Last month", "Custom"
 PERIODS = (THIS_MONTH, LAST_MONTH, "Last 7 days", "Last 30 days", "Last 90 days", CUSTOM)
 DEFAULT_PERIOD = "Last 30 days"
-NO_PROJECT = "(no project)"
 
 
 def window(period: str, today: date) -> tuple[date, date]:
@@ -30,21 +29,11 @@ def window(period: str, today: date) -> tuple[date, date]:
     return today - timedelta(days=days - 1), today
 
 
-def _project_labels(options: queries.Options) -> dict[str, str]:
-    labels: dict[str, list[str]] = {}
-    for provider, project, name in options.projects:
-        text = project or NO_PROJECT
-        if name and name != project:
-            text = f"{name} ({project})"
-        labels.setdefault(project, []).append(f"{text} · {ui.provider_name(provider)}")
-    return {project: " / ".join(texts) for project, texts in labels.items()}
-
-
 def sidebar() -> queries.Filters:
     """Draw the filters in the sidebar and return what they select (UTC days, inclusive)."""
     today = ui.today()
     options: queries.Options = ui.read("options")
-    projects = _project_labels(options)
+    projects = options.project_labels()
     with st.sidebar:
         st.subheader("Filters")
         period = st.selectbox("Period", PERIODS, index=PERIODS.index(DEFAULT_PERIOD), key="period",

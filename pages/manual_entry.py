@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
 
-from aicost import catalog, imports, ledger, manual
+from aicost import catalog, display, imports, ledger, manual
 from aicost.errors import AicostError
 from aicost.manual import Entry
 from aicost.settings import get_settings
@@ -28,23 +27,28 @@ settings = get_settings()
 today = ui.today()
 
 
+# errors name the form's fields as the form labels them (not the ledger's column names)
+FORM_NAMES = {"provider": "Provider", "date": "Date", "until": "Last day", "model": "Model", "cost": "Cost (USD)",
+              "input_tokens": "Input tokens", "output_tokens": "Output tokens", "requests": "Requests",
+              "note": "Note", "self_hosted": "Self-hosted", "subscription": "Flat subscription",
+              "project": "Project / team", "new_provider": "the box “Add it as a new provider”"}
+
+
 def _cost(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "unpriced"
-    value = Decimal(value)
-    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:,.4f}"
+    return "unpriced" if value is None or (isinstance(value, float) and math.isnan(value)) else display.usd_fine(value)
 
 
 def _count(value) -> str:
-    return "" if value is None or pd.isna(value) else f"{int(value):,}"
+    return "" if value is None or pd.isna(value) else str(int(value))
 
 
 def _day(value) -> date | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
-def _provider_input(prefix: str, current: str | None = None) -> str:
-    """Provider select (known names, then Other… with free text); returns what the user chose or typed."""
+def _provider_input(prefix: str, current: str | None = None) -> tuple[str, bool]:
+    """Provider select (known names, then Other… with free text): what the user chose or typed, and whether a
+    name aicost does not know was confirmed as a new provider (a typo is caught with a "did you mean")."""
     choices = [catalog.display_name(s) for s in catalog.MANUAL_CHOICES] + [OTHER]
     index = 0
     if current is not None:
@@ -52,12 +56,17 @@ def _provider_input(prefix: str, current: str | None = None) -> str:
         index = choices.index(name) if name in choices else len(choices) - 1
     picked = st.selectbox("Provider", choices, index=index, key=f"{prefix}_provider")
     if picked != OTHER:
-        return picked
+        return picked, False
     other_default = "" if current is None or catalog.display_name(current) in choices else current
-    return st.text_input("Provider name", value=other_default, key=f"{prefix}_other",
-                         placeholder="e.g. Mistral, DeepSeek, Together AI")
-
-
+    typed = st.text_input("Provider name", value=other_default, key=f"{prefix}_other",
+                          placeholder="e.g. Mistral, DeepSeek, Together AI")
+    try:
+        manual.check_provider(ui.store(), typed, names=FORM_NAMES)
+    except AicostError as exc:
+        if typed.strip():
+            st.warning(str(exc))
+            return typed, st.checkbox(f"Add it as a new provider: {typed.strip()!r}", key=f"{prefix}_new_provider")
+    return typed, False
 def _provider_help(typed: str) -> None:
     try:
         slug = catalog.normalize_provider(typed)
@@ -72,11 +81,12 @@ def _provider_help(typed: str) -> None:
             st.markdown(info.help)
 
 
-def _entry_fields(prefix: str, row: dict | None = None) -> Entry:
-    """The entry form's widgets (empty, or filled from a row being edited); returns what was entered as text."""
+def _entry_fields(prefix: str, row: dict | None = None) -> tuple[Entry, bool]:
+    """The entry form's widgets (empty, or filled from a row being edited); returns what was entered as text,
+    and whether a provider aicost does not know was confirmed as new."""
     row = row or {}
-    provider = _provider_input(prefix, row.get("provider"))
-    if prefix == "add":
+    provider, new_provider = _provider_input(prefix, row.get("provider"))
+    if prefix.startswith("add"):
         _provider_help(provider)
     start = _day(row.get("bucket_start")) or today
     until = None
@@ -89,15 +99,19 @@ def _entry_fields(prefix: str, row: dict | None = None) -> Entry:
         end = _day(row.get("bucket_end"))
         last = (end - timedelta(days=1)) if end and row.get("bucket_width", "1d") != "1d" else today
         until = c2.date_input("Last day (UTC, inclusive)", value=last, format="YYYY-MM-DD", key=f"{prefix}_until")
-    model = st.text_input("Model", value=row.get("model") or "", key=f"{prefix}_model",
+    c1, c2 = st.columns(2)
+    model = c1.text_input("Model", value=row.get("model") or "", key=f"{prefix}_model",
                           placeholder="e.g. llama-3.3-70b-versatile, sonar-pro (needed for token estimates)")
+    project = c2.text_input("Project / team", value=row.get("project") or "", key=f"{prefix}_project",
+                            placeholder="optional, e.g. web-app or Data team",
+                            help="Who the spend belongs to: shown and filtered with the providers' projects.")
     c1, c2, c3 = st.columns(3)
     requests = c1.text_input("Requests", value=_count(row.get("requests")), key=f"{prefix}_requests")
     input_tokens = c2.text_input("Input tokens (all, incl. cached)", value=_count(row.get("input_tokens")),
                                  key=f"{prefix}_input_tokens")
     output_tokens = c3.text_input("Output tokens", value=_count(row.get("output_tokens")), key=f"{prefix}_output_tokens")
     entered = row.get("cost_status") == ledger.COST_ENTERED
-    cost = st.text_input("Cost (USD)", value=format(row["cost_usd"], "f") if entered else "", key=f"{prefix}_cost",
+    cost = st.text_input("Cost (USD)", value=display.amount(row["cost_usd"]) if entered else "", key=f"{prefix}_cost",
                          help="Leave empty to estimate from tokens with genai-prices list prices.")
     self_hosted = False
     try:
@@ -113,24 +127,36 @@ def _entry_fields(prefix: str, row: dict | None = None) -> Entry:
     note = st.text_input("Note", value=row.get("note") or "", key=f"{prefix}_note")
     return Entry(provider=provider, date=day, until=until, model=model, cost=cost, input_tokens=input_tokens,
                  output_tokens=output_tokens, requests=requests, note=note, self_hosted=self_hosted,
-                 subscription=subscription)
+                 subscription=subscription, project=project), new_provider
 
 
 # the rows tab comes last so it lists what an add or import of this same run wrote
 add_tab, import_tab, rows_tab = st.tabs(["Add an entry", "Import a CSV", "Manual and imported rows"])
 
 with add_tab:
-    entry = _entry_fields("add")
-    if st.button("Add entry", type="primary", key="add_submit"):
-        try:
-            entry_id = manual.add(ui.store(), entry, settings=settings)
-        except AicostError as exc:
-            st.error(f"Not saved. {exc}")
+    form = f"add{st.session_state.get('add_form', 0)}"  # a new key set after each save: the form starts empty
+    saved = st.session_state.pop("add_saved", None)
+    if saved:
+        st.success(saved)
+    entry, new_provider = _entry_fields(form)
+    if st.button("Add entry", type="primary", key=f"{form}_submit"):
+        same = repr((entry, new_provider)) == st.session_state.get("add_last")
+        if same:  # a second click on what was just saved (a double click, or Save pressed again)
+            st.warning("Not saved again: this is the entry just saved. Change something to add another.")
         else:
-            ui.clear()
-            row = manual.get(ui.store(), entry_id)
-            st.success(f"Saved: {catalog.display_name(row['provider'])}, {_cost(row['cost_usd'])} "
-                       f"({manual.label(row['source'], row['cost_status'])}).")
+            try:
+                entry_id = manual.add(ui.store(), entry, settings=settings, names=FORM_NAMES, new_provider=new_provider)
+            except AicostError as exc:
+                st.error(f"Not saved. {exc}")
+            else:
+                ui.clear()
+                row = manual.get(ui.store(), entry_id)
+                st.session_state["add_last"] = repr((entry, new_provider))
+                st.session_state["add_form"] = st.session_state.get("add_form", 0) + 1
+                st.session_state["add_saved"] = (
+                    f"Saved: {catalog.display_name(row['provider'])}{' · ' + row['project'] if row['project'] else ''}"
+                    f", {_cost(row['cost_usd'])} ({manual.label(row['source'], row['cost_status'])}).")
+                st.rerun()
 
 with import_tab:
     st.markdown(
@@ -180,22 +206,24 @@ with rows_tab:
         table = pd.DataFrame({
             "Provider": frame["provider_name"], "From (UTC)": frame["start_day"], "To (UTC)": frame["end_day"],
             "Period": frame["bucket_width"].map(lambda w: "" if w == "1d" else f"{w[:-1]} days, spread"),
-            "Model": frame["model"], "Requests": frame["requests"].map(_count),
-            "Input tokens": frame["input_tokens"].map(_count), "Output tokens": frame["output_tokens"].map(_count),
+            "Project": frame["project"].fillna(""), "Model": frame["model"].map(display.model),
+            "Requests": frame["requests"].map(display.count), "Input tokens": frame["input_tokens"].map(display.count),
+            "Output tokens": frame["output_tokens"].map(display.count),
             "Cost": frame["cost_usd"].map(_cost), "Label": frame["label"], "Note": frame["note"],
             "File": frame["origin"].fillna(""), "Id": frame["entry_id"],
         })
         st.dataframe(table, hide_index=True, width="stretch")
         options = list(frame["entry_id"])
-        names = {r["entry_id"]: f"{r['provider_name']} · {r['start_day']} · {r['model'] or '—'} · {_cost(r['cost_usd'])}"
+        names = {r["entry_id"]: f"{r['provider_name']} · {r['start_day']} · {display.model(r['model'])} · {_cost(r['cost_usd'])}"
                  f" · {r['label']}" for r in frame.to_dict("records")}
         chosen = st.selectbox("Row to edit or delete", options, format_func=names.get, key="rows_pick")
         row = manual.get(ui.store(), chosen)
         with st.expander("Edit this row", expanded=False):
-            edited = _entry_fields(f"edit_{chosen}", row)
+            edited, new_provider = _entry_fields(f"edit_{chosen}", row)
             if st.button("Save changes", key="rows_save"):
                 try:
-                    manual.edit(ui.store(), chosen, edited, settings=settings)
+                    manual.edit(ui.store(), chosen, edited, settings=settings, names=FORM_NAMES,
+                                new_provider=new_provider)
                 except AicostError as exc:
                     st.error(f"Not saved. {exc}")
                 else:

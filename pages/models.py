@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
+from aicost import display
 from pages import access, filters, ui
 
 access.require()  # also when a page file is requested directly, before app.py has routed
@@ -28,22 +29,25 @@ def _share(value) -> str:
 
 
 table = frame.assign(
-    Provider=frame["provider"].map(ui.provider_name), Model=frame["model"].replace("", "(no model)"),
-    Requests=frame["requests"], Input=frame["input_tokens"], **{"Cache read": frame["cache_read_tokens"],
+    Provider=frame["provider"].map(ui.provider_name), Model=frame["model"].map(display.model),
+    Requests=frame["requests"].map(display.count), Input=frame["input_tokens"], **{"Cache read": frame["cache_read_tokens"],
     "Cache write": frame["cache_write_tokens"]}, Output=frame["output_tokens"],
     Billed=frame["billed_usd"].map(ui.money), Estimated=frame["estimated_usd"].map(ui.money),
     Spend=frame["cost_usd"].map(ui.money), **{"Token estimate": frame["token_estimate_usd"].map(ui.money),
     "$ / 1M tokens": frame["usd_per_1m_tokens"].map(_rate), "Cache hit ratio": frame["cache_hit_ratio"].map(_share),
     "Unpriced rows": frame["unpriced_rows"]},
-)[["Provider", "Model", "Requests", "Input", "Cache read", "Cache write", "Output", "Billed", "Estimated", "Spend",
+)[["Model", "Spend", "Provider", "Billed", "Estimated", "Requests", "Input", "Cache read", "Cache write", "Output",
    "Token estimate", "$ / 1M tokens", "Cache hit ratio", "Unpriced rows"]]
+# the model and its spend first, and pinned: a phone's narrow table scrolls the rest sideways
 st.dataframe(table, hide_index=True, width="stretch",
-             column_config=ui.counts("Requests", "Input", "Cache read", "Cache write", "Output"))
+             column_config={"Model": st.column_config.TextColumn(pinned=True),
+                            "Spend": st.column_config.TextColumn(pinned=True),
+                            **ui.counts("Input", "Cache read", "Cache write", "Output")})
 st.caption("**Billed** comes from a provider's bill or an entered invoice; **Estimated** is counted from tokens "
            "because no bill covers it; **Spend** is their sum. **Token estimate** is what the tokens cost at list "
            "prices, for comparison only. **$ / 1M tokens** is spend per million input + output tokens; **cache hit "
            "ratio** is cache reads over all input tokens. Input includes cache reads and writes.")
-ui.downloads(frame, "models")
+ui.downloads(frame, "models", f)
 
 spent = frame[frame["cost_usd"] > 0]
 colors = ui.color_map(frame["provider"].unique())
@@ -52,19 +56,24 @@ with left:
     if spent.empty:
         st.write("No model has spend in this period.")
     else:
-        share = spent.assign(Provider=spent["provider"].map(ui.provider_name), Spend=spent["cost_usd"].astype(float))
-        fig = px.treemap(share, path=[px.Constant("All models"), "Provider", "model"], values="Spend",
+        share = spent.assign(Provider=spent["provider"].map(ui.provider_name), Spend=spent["cost_usd"].astype(float),
+                             Model=spent["model"].map(display.model))
+        fig = px.treemap(share, path=[px.Constant("All models"), "Provider", "Model"], values="Spend",
                          color="Provider", color_discrete_map={"(?)": "#888888", **colors},
                          title="Share of spend (USD)")
-        fig.update_traces(texttemplate="%{label}<br>$%{value:,.2f}<br>%{percentRoot:.1%}")
+        fig.update_traces(texttemplate="%{label}<br>$%{value:,.2f}<br>%{percentRoot:.1%}",
+                          hovertemplate="%{label}<br>$%{value:,.2f} · %{percentRoot:.1%} of all<extra></extra>")
         fig.update_layout(margin=dict(t=40, b=0, l=0, r=0))
         st.plotly_chart(fig, width="stretch")
 with right:
     trend = ui.totals_by(f, ("day", "model"))
     trend = trend[trend["model"].isin(spent["model"])]
     if not trend.empty:
-        trend = trend.assign(Spend=trend["cost_usd"].astype(float))
-        fig = px.line(trend, x="day", y="Spend", color="model", markers=False, title="Daily spend per model",
-                      labels={"day": "Day (UTC)", "Spend": "Spend (USD)", "model": "Model"})
-        fig.update_layout(margin=dict(t=40, b=0), legend_title_text="")
+        trend = trend.assign(Spend=trend["cost_usd"].astype(float), Model=trend["model"].map(display.model))
+        fig = px.line(trend, x="day", y="Spend", color="Model", markers=(f.end - f.start).days < 45,
+                      title="Daily spend per model", labels={"day": "Day (UTC)", "Spend": "Spend (USD)"})
+        fig.update_traces(hovertemplate="%{x|%d %b %Y} · %{fullData.name}: $%{y:,.2f}<extra></extra>")
+        fig.update_layout(margin=dict(t=40, b=0))
+        ui.day_axis(fig, f)
+        ui.legend_below(fig)
         st.plotly_chart(fig, width="stretch")

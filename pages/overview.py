@@ -8,7 +8,7 @@ from decimal import Decimal
 import plotly.express as px
 import streamlit as st
 
-from aicost import demo, ledger, queries
+from aicost import demo, display, ledger, queries
 from pages import access, filters, ui, watch
 
 access.require()  # also when a page file is requested directly, before app.py has routed
@@ -37,7 +37,8 @@ projection = ui.read("forecast", today, f)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Month to date", ui.money(summary.month_to_date),
           delta=f"{'-' if delta < 0 else '+'}{ui.money(abs(delta))}", delta_color="inverse",
-          delta_description="vs same point last month", help=f"{today:%B %Y} up to {today} (UTC).")
+          delta_description="vs last month", help=f"{today:%B %Y} up to {today} (UTC), today so far included; the "
+          "change is against last month up to the same day.")
 c2.metric("Month-end forecast", ui.money(projection.projected),
           delta=f"{ui.money(projection.low)} – {ui.money(projection.high)}", delta_color="off", delta_arrow="off",
           delta_description="likely range",
@@ -51,34 +52,36 @@ watch.budget_progress(today)
 def selected_period(f: queries.Filters) -> None:
     st.subheader("Spend in the selected period")
     st.caption(filters.describe(f))
-    by_provider = ui.totals_by(f, "provider")
-    if by_provider.empty:
+    detail = ui.totals_by(f, ("day", "provider", "cost_status", "kind"))  # one read; the figures below sum it up
+    if detail.empty:
         st.info("No spend or usage in this period and selection. Widen the period or clear a filter in the sidebar.")
         return
 
-    status = ui.totals_by(f, "cost_status")
-    spend = sum(status["cost_usd"], Decimal(0))
-    estimated = sum(status.loc[status["cost_status"] == "estimated", "cost_usd"], Decimal(0))
-    kinds = ui.totals_by(f, "kind")
-    flat = sum(kinds.loc[kinds["kind"] == ledger.KIND_SUBSCRIPTION, "cost_usd"], Decimal(0))
+    by_provider = queries.rollup(detail, "provider")
+    spend = sum(detail["cost_usd"], Decimal(0))
+    estimated = sum(detail.loc[detail["cost_status"] == "estimated", "cost_usd"], Decimal(0))
+    flat = sum(detail.loc[detail["kind"] == ledger.KIND_SUBSCRIPTION, "cost_usd"], Decimal(0))
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Spend", ui.money(spend))
     m2.metric("Estimated, not billed", f"{(estimated / spend * 100 if spend else Decimal(0)):.1f}%",
               delta=ui.money(estimated), delta_color="off", delta_arrow="off", delta_description="of spend",
               help="Share of spend counted from token estimates because no bill covers it (e.g. Groq, priority tier).")
-    m3.metric("Unpriced rows", int(status["unpriced_rows"].sum()),
+    m3.metric("Unpriced rows", f"{int(detail['unpriced_rows'].sum()):,}",
               help="Usage of models without a known price: shown on Reconciliation, never counted as $0.")
     m4.metric("Flat subscriptions", ui.money(flat), delta=ui.money(spend - flat), delta_color="off",
               delta_arrow="off", delta_description="metered",
               help="Seats and plans entered as subscriptions (part of Spend), and the metered rest.")
 
     colors = ui.color_map(by_provider["provider"].unique())
-    daily_by = ui.totals_by(f, ("day", "provider"))
+    daily_by = queries.rollup(detail, ("day", "provider"))
     daily_by = daily_by.assign(Provider=daily_by["provider"].map(ui.provider_name),
                                Spend=daily_by["cost_usd"].astype(float))
     fig = px.bar(daily_by, x="day", y="Spend", color="Provider", color_discrete_map=colors,
                  labels={"day": "Day (UTC)", "Spend": "Spend (USD)"}, title="Daily spend by provider")
-    fig.update_layout(barmode="stack", legend_title_text="", margin=dict(t=40, b=0))
+    fig.update_layout(barmode="stack", margin=dict(t=40, b=0))
+    ui.day_axis(fig, f)
+    ui.money_hover(fig)
+    ui.legend_below(fig)
     watch.mark_anomalies(fig, f, daily_by)
     st.plotly_chart(fig, width="stretch")
 
@@ -92,7 +95,7 @@ def selected_period(f: queries.Filters) -> None:
             Unpriced=by_provider["unpriced_rows"],
         )[["Provider", "Spend", "Estimated", "Unpriced"]]
         st.dataframe(table, hide_index=True, width="stretch")
-        ui.downloads(by_provider, "by-provider")
+        ui.downloads(by_provider, "by-provider", f)
         if by_provider["unpriced_rows"].sum():
             st.warning("Some usage is **unpriced**: its model has no known price, so it is not in the totals (never $0).")
     with right:
@@ -102,11 +105,13 @@ def selected_period(f: queries.Filters) -> None:
         if top.empty:
             st.write("No model has spend in this period.")
         else:
-            chart = top.assign(Provider=top["provider"].map(ui.provider_name), Spend=top["cost_usd"].astype(float))
-            fig = px.bar(chart, x="Spend", y="model", color="Provider", orientation="h", color_discrete_map=colors,
-                         labels={"Spend": "Spend (USD)", "model": ""})
-            fig.update_layout(legend_title_text="", margin=dict(t=10, b=0), height=260,
-                              yaxis={"categoryorder": "total ascending"})
+            chart = top.assign(Provider=top["provider"].map(ui.provider_name), Spend=top["cost_usd"].astype(float),
+                               Model=top["model"].map(display.model))
+            fig = px.bar(chart, x="Spend", y="Model", color="Provider", orientation="h", color_discrete_map=colors,
+                         labels={"Spend": "Spend (USD)", "Model": ""})
+            fig.update_layout(margin=dict(t=10, b=0), height=300, yaxis={"categoryorder": "total ascending"})
+            ui.money_hover(fig, value="x", label="y", day=False)
+            ui.legend_below(fig)
             st.plotly_chart(fig, width="stretch")
 
 
@@ -114,24 +119,7 @@ selected_period(f)
 
 # -- freshness per provider ---------------------------------------------------------------------------------------
 st.subheader("Freshness")
-newest = ui.read("newest_days")
-synced = ui.read("freshness")
-synced = {r["provider"]: r for r in synced.to_dict("records")}
-slugs = sorted(set(newest["provider"]) | {p for p, r in synced.items() if r["last_attempt"] is not None})
-cols = st.columns(max(len(slugs), 1))
-for col, slug in zip(cols, slugs):
-    rows = newest[newest["provider"] == slug]
-    lines = [f"**{ui.provider_name(slug)}**"]
-    for r in rows.to_dict("records"):
-        lines.append(f"newest {r['source']} data: {r['newest_day']} UTC")
-    run = synced.get(slug)
-    if run is not None and run["last_attempt"] is not None:
-        lines.append(f"last sync: {run['last_success'] or 'never succeeded'} UTC")
-        if run["last_error"]:
-            lines.append(f":red[last error: {run['last_error']}]")
-    elif slug in synced:
-        lines.append("not synced yet: set its admin key, then Sync")
-    col.markdown("  \n".join(lines))
+st.dataframe(watch.freshness_table(ui.read("newest_days"), ui.read("freshness")), hide_index=True, width="stretch")
 
 if ui.has_rows("demo"):
     st.divider()

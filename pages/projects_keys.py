@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from aicost import display
 from pages import access, filters, ui
 
 access.require()  # also when a page file is requested directly, before app.py has routed
@@ -30,35 +31,37 @@ if projects.empty:
 
 st.subheader("By project / workspace")
 projects = projects.assign(Provider=projects["provider"].map(ui.provider_name),
-                           Project=_label(projects["project"], projects["project_name"], "(no project)"))
+                           Project=_label(projects["project"], projects["project_name"], display.NO_PROJECT))
 table = projects.assign(
     Spend=projects["cost_usd"].map(ui.money), Billed=projects["billed_usd"].map(ui.money),
-    Estimated=projects["estimated_usd"].map(ui.money), Requests=projects["requests"],
+    Estimated=projects["estimated_usd"].map(ui.money), Requests=projects["requests"].map(display.count),
     Input=projects["input_tokens"], Output=projects["output_tokens"],
 )[["Provider", "Project", "Spend", "Billed", "Estimated", "Requests", "Input", "Output"]]
-st.dataframe(table, hide_index=True, width="stretch", column_config=ui.counts("Requests", "Input", "Output"))
-ui.downloads(projects.drop(columns=["Provider", "Project"]), "projects")
+st.dataframe(table, hide_index=True, width="stretch", column_config=ui.counts("Input", "Output"))
+ui.downloads(projects.drop(columns=["Provider", "Project"]), "projects", f)
 
 spent = projects[projects["cost_usd"] > 0]
 if not spent.empty:
     fig = px.bar(spent.assign(Spend=spent["cost_usd"].astype(float)), x="Spend", y="Project", color="Provider",
                  orientation="h", color_discrete_map=ui.color_map(spent["provider"].unique()),
                  labels={"Spend": "Spend (USD)", "Project": ""}, title="Spend by project / workspace")
-    fig.update_layout(legend_title_text="", margin=dict(t=40, b=0), yaxis={"categoryorder": "total ascending"},
-                      height=120 + 32 * len(spent))
+    fig.update_layout(margin=dict(t=40, b=0), yaxis={"categoryorder": "total ascending"},
+                      height=160 + 32 * len(spent))
+    ui.money_hover(fig, value="x", label="y", day=False)
+    ui.legend_below(fig)
     st.plotly_chart(fig, width="stretch")
 
 st.subheader("By API key")
 keys = ui.read("api_keys", f)
 keys = keys.assign(Provider=keys["provider"].map(ui.provider_name),
-                   Project=_label(keys["project"], keys["project_name"], "(no project)"),
+                   Project=_label(keys["project"], keys["project_name"], display.NO_PROJECT),
                    Key=_label(keys["api_key"], keys["api_key_name"], "(no key)"))
 table = keys.assign(
     Spend=keys["cost_usd"].map(ui.money), **{"Token estimate": keys["token_estimate_usd"].map(ui.money)},
-    Requests=keys["requests"], Input=keys["input_tokens"], Output=keys["output_tokens"],
+    Requests=keys["requests"].map(display.count), Input=keys["input_tokens"], Output=keys["output_tokens"],
 )[["Provider", "Project", "Key", "Spend", "Token estimate", "Requests", "Input", "Output"]]
-st.dataframe(table, hide_index=True, width="stretch", column_config=ui.counts("Requests", "Input", "Output"))
+st.dataframe(table, hide_index=True, width="stretch", column_config=ui.counts("Input", "Output"))
 st.caption("Providers bill per project or workspace, not per key, so a bill's spend shows under **(no key)**; the "
            "**token estimate** shows how each key's usage splits at list prices. Anthropic's usage without a "
            "workspace is **Default workspace**; keys used from the Console are **Console/Workbench**.")
-ui.downloads(keys.drop(columns=["Provider", "Project", "Key"]), "api-keys")
+ui.downloads(keys.drop(columns=["Provider", "Project", "Key"]), "api-keys", f)

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from aicost import queries
+from aicost import display, queries
 from pages import access, filters, ui
 
 access.require()  # also when a page file is requested directly, before app.py has routed
@@ -63,7 +63,7 @@ else:
                "estimate, per UTC day): credits, discounts or a price list that is out of date show here. Amounts "
                "with no token estimate beside them are counted apart, so the figures add up. OpenAI bills by line "
                "item; its lines are matched to the model the line item names.")
-    ui.downloads(frame, f"reconciliation-{by}")
+    ui.downloads(frame, f"reconciliation-{by}", f)
 
     per_day = ui.read("reconciliation", f, "day")
     per_day = per_day[per_day["gap_usd"].notna()]
@@ -72,7 +72,10 @@ else:
         fig = px.bar(chart, x="day", y="Gap", color="Provider", barmode="group",
                      color_discrete_map=ui.color_map(per_day["provider"].unique()),
                      labels={"day": "Day (UTC)", "Gap": "Billed − estimate (USD)"}, title="Daily gap by provider")
-        fig.update_layout(legend_title_text="", margin=dict(t=40, b=0))
+        fig.update_layout(margin=dict(t=40, b=0))
+        ui.day_axis(fig, f)
+        ui.money_hover(fig)
+        ui.legend_below(fig)
         st.plotly_chart(fig, width="stretch")
 
 allowances = ui.read("allowances", f)
@@ -94,7 +97,12 @@ if not allowances.empty:
         "Quantity": allowances["quantity"].map(_qty), "Gross": allowances["gross_usd"].map(ui.money),
         "Discount": allowances["discount_usd"].map(ui.money), "Billed": allowances["billed_usd"].map(ui.money),
     }), hide_index=True, width="stretch")
-    ui.downloads(allowances, "allowances")
+    ui.downloads(allowances, "allowances", f)
+
+def _width(width: str) -> str:
+    """A bucket's length in words: 1h -> "an hour", 1d -> "a day", 30d -> "30 days"."""
+    return {"1h": "an hour", "1d": "a day"}.get(width, f"{width[:-1]} days" if width.endswith("d") else width)
+
 
 st.subheader("Unpriced usage")
 unpriced = ui.read("unpriced", f)
@@ -103,8 +111,12 @@ if unpriced.empty:
 else:
     st.warning(f"{len(unpriced)} row(s) of usage have no known price. They are not in any total (never $0). "
                "Enter their cost as a manual entry, or wait for a price update.")
-    st.dataframe(unpriced.assign(provider=unpriced["provider"].map(ui.provider_name))
-                 .rename(columns={"bucket_start": "Bucket start (UTC)"}), hide_index=True, width="stretch")
+    st.dataframe(ui.readable(unpriced.assign(provider=unpriced["provider"].map(ui.provider_name),
+                                             model=unpriced["model"].map(display.model),
+                                             bucket_width=unpriced["bucket_width"].map(_width)), {
+        "bucket_start": "From (UTC)", "bucket_width": "Length", "provider": "Provider", "source": "Source",
+        "model": "Model", "project": "Project", "api_key": "API key", "input_tokens": "Input tokens",
+        "output_tokens": "Output tokens", "requests": "Requests", "note": "Note"}), hide_index=True, width="stretch")
     if len(unpriced) >= queries.UNPRICED_LIMIT:
         st.caption(f"Showing the newest {queries.UNPRICED_LIMIT}; the ledger download has them all.")
-    ui.downloads(unpriced, "unpriced")
+    ui.downloads(unpriced, "unpriced", f)

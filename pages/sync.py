@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from aicost import sync
+from aicost import queries, scheduler, sync
+from aicost.errors import AicostError
 from aicost.settings import get_settings
-from pages import access, ui
+from pages import access, ui, watch
 
 access.require()  # also when a page file is requested directly, before app.py has routed
 
@@ -45,34 +45,40 @@ if st.button("Sync now", type="primary", disabled=not configured, key="sync_now"
             st.error(f"{ui.provider_name(o.provider)} did not sync: {o.error}. Its earlier data is unchanged.")
 
 st.subheader("Freshness")
-fresh = sync.freshness(ui.store())
-
-
-def _when(value) -> str:
-    return "never" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M UTC")
-
-
-st.dataframe(
-    pd.DataFrame({
-        "Provider": fresh["provider"].map(ui.provider_name),
-        "Key set": fresh["provider"].map(lambda p: "yes" if p in configured else "no"),
-        "Last attempt": fresh["last_attempt"].map(_when),
-        "Last status": fresh["last_status"].fillna("—"),
-        "Last success": fresh["last_success"].map(_when),
-        "Newest day with data (UTC)": fresh["newest_day"].map(lambda d: "none" if d is None else str(d)),
-        "Last error": fresh["last_error"].fillna(""),
-    }),
-    hide_index=True, width="stretch",
-)
+st.dataframe(watch.freshness_table(queries.newest_days(ui.store()), sync.freshness(ui.store()), tuple(configured)),
+             hide_index=True, width="stretch")
 st.caption(
     "Each sync re-fetches the last few days (providers revise recent buckets), so numbers for the newest days "
     "can still change. Anthropic Priority Tier usage has no line in Anthropic's cost report: aicost counts its "
     "token-based estimate as spend (marked *estimated*), so it is neither lost nor counted twice."
 )
 
+# -- the scheduled sync ------------------------------------------------------------------------------------------
+st.subheader("Scheduled sync")
+try:
+    schedule = scheduler.parse(settings.sync_schedule)
+except AicostError as exc:
+    st.error(str(exc))
+    schedule = None
+if schedule is None:
+    st.caption("Off (AICOST_SYNC_SCHEDULE). Use cron: `python -m aicost sync && python -m aicost alerts check`.")
+else:
+    st.markdown(f"`{schedule.text}` (UTC, AICOST_SYNC_SCHEDULE): **next run at "
+                f"{schedule.next_due(scheduler.utcnow()):%Y-%m-%d %H:%M} UTC**, a sync of every provider with a key, "
+                "then an alerts check.")
+scheduled = scheduler.recent(ui.store())
+if not scheduled.empty:
+    st.dataframe(ui.readable(scheduled, {"due_at": "Due at (UTC)", "status": "Status", "detail": "What happened",
+                                         "started_at": "Started (UTC)", "ended_at": "Ended (UTC)", "holder": "Process"}),
+                 hide_index=True, width="stretch")
+
 runs = sync.recent_runs(ui.store(), limit=20)
 with st.expander(f"Recent sync runs ({len(runs)})"):
     if runs.empty:
         st.write("No sync has run yet.")
     else:
-        st.dataframe(runs, hide_index=True, width="stretch")
+        st.dataframe(ui.readable(runs.assign(provider=runs["provider"].map(ui.provider_name)), {
+            "provider": "Provider", "started_at": "Started (UTC)", "status": "Status", "window_start": "From (UTC)",
+            "window_end": "To (UTC)", "rows_new": "New rows", "rows_updated": "Updated", "rows_unchanged": "Unchanged",
+            "rows_removed": "Removed", "requests": "HTTP requests", "error": "Error", "ended_at": "Ended (UTC)"}),
+            hide_index=True, width="stretch")

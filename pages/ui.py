@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+import math
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+import pandas as pd
 import streamlit as st
 
-from aicost import anomalies, budgets, catalog, clock, export, forecast, queries, sync
+from aicost import anomalies, budgets, catalog, clock, display, export, forecast, queries, sync
 from aicost.errors import AicostError, LedgerBusy, LedgerError
 from aicost.settings import get_settings
 from aicost.store import Store
-
-# One colour per provider on every page (readable on light and dark themes).
-PROVIDER_COLORS = {
-    "openai": "#10a37f", "anthropic": "#d97757", "groq": "#f55036", "perplexity": "#20808d",
-    "github-copilot": "#6e40c9", "local": "#8c8c8c", "mistral": "#fa520f", "google": "#4285f4",
-}
-
+from pages import palette
 
 @st.cache_resource(show_spinner=False)
 def _store(url: str, lock_timeout: float) -> Store:
@@ -125,13 +121,15 @@ def read(name: str, *args):
     return _read(store().url.render_as_string(hide_password=False), name, *args)
 
 
-def downloads(frame, name: str, *, key: str | None = None) -> None:
-    """CSV and JSON download buttons for a table as shown (raw values: numbers stay numbers, CSV formula-safe)."""
+def downloads(frame, name: str, period: queries.Filters, *, key: str | None = None) -> None:
+    """CSV and JSON download buttons for a table as shown (raw values: numbers stay numbers, CSV formula-safe);
+    the file name carries the UTC days it covers: aicost-models-20261101-20261130.csv."""
     key = key or name
+    stem = f"aicost-{name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     with st.container(horizontal=True, gap="small"):
-        st.download_button("CSV", data=lambda: export.frame_csv(frame), file_name=f"aicost-{name}.csv",
+        st.download_button("CSV", data=lambda: export.frame_csv(frame), file_name=f"{stem}.csv",
                            mime="text/csv", key=f"dl-{key}-csv", icon=":material/download:", on_click="ignore")
-        st.download_button("JSON", data=lambda: export.frame_json(frame), file_name=f"aicost-{name}.json",
+        st.download_button("JSON", data=lambda: export.frame_json(frame), file_name=f"{stem}.json",
                            mime="application/json", key=f"dl-{key}-json", icon=":material/download:",
                            on_click="ignore")
 
@@ -142,10 +140,13 @@ def clear() -> None:
 
 
 def money(value: Decimal | float | int | None) -> str:
-    """Dollars for display (rounded to cents here, and only here)."""
-    if value is None:
-        return "—"
-    return f"${Decimal(value):,.2f}"
+    """Dollars for display (rounded to cents here, and only here); "—" for none."""
+    return display.usd(value)
+
+
+def plain_amount(value) -> str:
+    """An amount as a form field holds it: exact, no separators ("1.00", "0.0042")."""
+    return display.amount(value)
 
 
 def provider_name(slug: str) -> str:
@@ -153,8 +154,62 @@ def provider_name(slug: str) -> str:
 
 
 def color_map(slugs) -> dict[str, str]:
-    palette = ["#1f77b4", "#9467bd", "#bcbd22", "#17becf", "#e377c2", "#7f7f7f"]
-    return {provider_name(s): PROVIDER_COLORS.get(s, palette[i % len(palette)]) for i, s in enumerate(sorted(slugs))}
+    """Display name -> colour of each provider (pages/palette.py: the same on every page and in every run)."""
+    return palette.by_name(slugs)
+
+
+_DAY_MS = 86_400_000
+
+
+def day_axis(fig, f: queries.Filters) -> None:
+    """A time axis of whole UTC days for any period from one day up: the period's days in view, ticks on days
+    (one a day up to two weeks, fewer beyond), never hours or sub-second labels."""
+    n = (f.end - f.start).days + 1
+    half = timedelta(hours=12)
+    fig.update_xaxes(type="date", range=[datetime.combine(f.start, time()) - half, datetime.combine(f.end, time()) + half],
+                     tick0=f.start.isoformat(), dtick=_DAY_MS * max(1, math.ceil(n / 14)), tickformat="%d %b",
+                     hoverformat="%d %b %Y", title_text="Day (UTC)")
+
+
+def money_hover(fig, *, value: str = "y", label: str = "x", day: bool = True) -> None:
+    """Bar tooltips in words and dollars: "01 Dec 2026 · OpenAI: $53.60" (not "Spend (USD)=53.60437")."""
+    where = f"%{{{label}|%d %b %Y}}" if day else f"%{{{label}}}"
+    fig.update_traces(hovertemplate=f"{where} · %{{fullData.name}}: $%{{{value}:,.2f}}<extra></extra>",
+                      selector={"type": "bar"})
+
+
+def legend_below(fig) -> None:
+    """The legend under the chart, in rows: a narrow screen keeps the chart's width for the chart."""
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0,
+                              "title_text": ""})
+
+
+def budget_bar(share: Decimal, text: str) -> None:
+    """A budget's progress: blue within the amount, red (palette.OVER_BUDGET) beyond it; the text says the figures."""
+    filled = max(0.0, min(float(share), 1.0)) * 100
+    colour = palette.OVER_BUDGET if share > 1 else "#1c83e1"
+    st.markdown(text)
+    st.html(f'<div role="progressbar" aria-valuenow="{float(share) * 100:.0f}" aria-valuemin="0" aria-valuemax="100" '
+            f'style="height:0.5rem;border-radius:0.25rem;background:rgba(151,166,195,0.25);margin:-0.5rem 0 0.75rem 0">'
+            f'<div style="width:{filled:.1f}%;height:100%;border-radius:0.25rem;background:{colour}"></div></div>')
+
+
+def readable(frame, names: dict[str, str]):
+    """A frame as a table people read: the columns of `names` in its order, renamed; times as "2026-12-01 02:00",
+    days as 2026-12-01, whole numbers with separators, an empty cell for no text and "—" for no number."""
+    out = {}
+    for column, label in names.items():
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values) or any(isinstance(v, datetime) for v in values):
+            shown = [v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) and not pd.isna(v) else "" for v in values]
+            if all(v.endswith(" 00:00") for v in shown if v):
+                shown = [v[:10] for v in shown]
+        elif pd.api.types.is_integer_dtype(values) or pd.api.types.is_float_dtype(values):
+            shown = [display.count(v) for v in values]
+        else:
+            shown = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
+        out[label] = shown
+    return pd.DataFrame(out, columns=list(names.values()))
 
 
 def counts(*columns: str) -> dict:

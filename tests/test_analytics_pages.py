@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
-from aicost import demo, queries
+from aicost import clock, demo, manual, queries
 from pages import filters, ui
 from tests import days
 
@@ -70,8 +71,10 @@ def test_overview_figures_with_demo_data(app_test, demo_store):
     estimated = queries.totals_by(demo_store, f, "cost_status").set_index("cost_status").loc["estimated", "cost_usd"]
     assert _metric(at, "Estimated, not billed").delta == ui.money(estimated)
     assert _metric(at, "Month-end forecast").delta.startswith("$")
-    freshness = " ".join(m.value for m in at.markdown)
-    assert "**Perplexity**" in freshness and f"newest demo data: {today} UTC" in freshness
+    freshness = at.dataframe[-1].value.set_index("Provider")
+    assert freshness.loc["OpenAI", "Newest data (UTC)"] == f"{today} (demo)"
+    assert freshness.loc["OpenAI", "Last sync (UTC)"] == "not synced yet: set its admin key"
+    assert freshness.loc["Groq", "Last sync (UTC)"] == "no usage API: entered or imported"
 
 
 @pytest.mark.parametrize("period", [p for p in filters.PERIODS if p != filters.CUSTOM])
@@ -142,7 +145,10 @@ def test_reconciliation_per_grain_and_unpriced_rows(app_test, demo_store):
     assert list(table.columns[:2]) == ["Provider", "Billed"]
     assert {"OpenAI", "Anthropic"} <= set(table["Provider"])
     unpriced = at.dataframe[1].value
-    assert set(unpriced["model"]) == {"custom-finetune-v1"}
+    assert set(unpriced["Model"]) == {"custom-finetune-v1"}
+    assert list(unpriced.columns[:4]) == ["From (UTC)", "Length", "Provider", "Source"]
+    assert "None" not in unpriced.astype(str).values  # no raw cells: numbers with separators, empty for no text
+    assert all(v == "—" or v.replace(",", "").isdigit() for v in unpriced["Requests"])
     assert "no known price" in at.warning[0].value
     at = _open(app_test, "pages/reconciliation.py", {"per": "Model and day"})
     assert list(at.dataframe[0].value.columns[:3]) == ["Provider", "Model", "Day (UTC)"]
@@ -153,3 +159,54 @@ def test_a_filter_with_nothing_in_it_says_so(app_test, demo_store):
     at = _open(app_test, "pages/models.py", {"period": "Custom", "days": before})
     assert "Widen the period" in at.info[0].value
     assert not at.dataframe
+
+
+def _spec(at, index=0) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+@pytest.mark.parametrize("case", ["this month on the 1st", "a one-day custom range"])
+def test_a_one_day_period_has_bars_and_day_ticks(app_test, store, monkeypatch, case):
+    """"This month" on the 1st, or a one-day custom range: charts show the day, on a day axis (no sub-second ticks)."""
+    if case == "this month on the 1st":
+        today = _today().replace(day=1)
+        monkeypatch.setenv(clock.ENV, today.isoformat())
+        params = {"period": "This month"}
+    else:
+        today = _today()
+        day = today - timedelta(days=3)
+        params = {"period": "Custom", "days": [day.isoformat(), day.isoformat()]}
+    demo.load(store, today)
+    at = _open(app_test, "pages/overview.py", params)
+    spec = _spec(at)
+    bars = [t for t in spec["data"] if t["type"] == "bar"]
+    assert bars and all(len(t["x"]) == 1 for t in bars), "a bar per provider on the one day"
+    axis = spec["layout"]["xaxis"]
+    assert axis["type"] == "date" and axis["tickformat"] == "%d %b" and axis["dtick"] == 86_400_000
+    assert axis["range"][0].endswith("12:00:00") and axis["range"][1].endswith("12:00:00")  # the day, centred
+    assert all("$%{y:,.2f}" in t["hovertemplate"] for t in bars)  # money in the tooltip, not Spend (USD)=53.60437
+
+    models = _open(app_test, "pages/models.py", params)
+    lines = [t for t in _spec(models, 1)["data"] if t["type"] == "scatter"]
+    assert lines and all("markers" in t["mode"] for t in lines), "one point per line is drawn as a marker"
+    assert all(t["showlegend"] is not False and t["name"] for t in lines)  # every line has a legend entry
+    tree = _spec(models, 0)["data"][0]
+    assert "-" not in tree["labels"] and "$%{value:,.2f}" in tree["hovertemplate"]
+
+
+def test_no_model_has_one_label_and_unknown_requests_are_not_zero(app_test, demo_store):
+    manual.add(demo_store, manual.Entry("groq", _today().isoformat(), cost="1259.21"))  # a month's bill, no model
+    at = _open(app_test, "pages/models.py")
+    models = at.dataframe[0].value
+    assert models.set_index("Model").loc["(no model)", "Spend"] == "$1,259.21"
+    tree = _spec(at, 0)["data"][0]
+    assert "(no model)" in tree["labels"] and "-" not in tree["labels"]
+    assert "(no model)" in [t["name"] for t in _spec(at, 1)["data"]]
+    top = _spec(_open(app_test, "pages/overview.py"), 1)["data"]
+    assert "(no model)" in [y for t in top for y in t["y"]]
+    anthropic = models[models["Provider"] == "Anthropic"]
+    assert len(anthropic) and set(anthropic["Requests"]) == {"—"}  # Anthropic does not report requests
+    assert list(models.columns[:3]) == ["Model", "Spend", "Provider"]  # a narrow screen keeps the spend in view
+    projects = _open(app_test, "pages/projects_keys.py").dataframe[0].value
+    assert "—" in set(projects.loc[projects["Provider"] == "Anthropic", "Requests"])
+    assert "" not in set(models["Model"]) and "-" not in set(models["Model"])

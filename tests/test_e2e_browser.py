@@ -118,3 +118,66 @@ def test_every_page_in_a_real_browser_filter_and_csv_download(app_url, browser, 
     assert total == sum((v for v in expected["cost_usd"] if v is not None), Decimal(0))
     assert info.value.suggested_filename.startswith("aicost-ledger-")
     context.close()
+
+
+@pytest.fixture
+def first_of_month_url(store, ledger_url, tmp_path):
+    """The dashboard as of the 1st of the suite's month: "This month" is then a one-day period."""
+    first = days.TODAY.replace(day=1)
+    demo.load(store, first)
+    log = open(tmp_path / "streamlit.log", "w+")  # noqa: SIM115 - closed below
+    proc, url = dashboard.launch(ledger_url, tmp_path, log,
+                                 env={"AICOST_SYNC_SCHEDULE": "off", "AICOST_TODAY": first.isoformat()})
+    try:
+        dashboard.wait_healthy(url, proc, 120)
+        yield url, first
+    finally:
+        dashboard.stop(proc)
+        log.close()
+
+
+def _tick_labels(page) -> list[list[str]]:
+    """The x-axis tick labels of each chart on the page."""
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    return [[t.strip() for t in charts.nth(i).locator(".xtick text").all_text_contents()]
+            for i in range(charts.count())]
+
+
+def test_a_one_day_period_on_a_phone_reads_as_days(first_of_month_url, browser):
+    """On the 1st, "This month" is one day: the time axis names that day (no "23:59:59.9996"), the Models
+    table keeps its Spend column in sight on a 390 px wide screen, a table's download is named after the days it
+    covers, and the favicon is served by the dashboard itself."""
+    url, first = first_of_month_url
+    context = browser.new_context(viewport={"width": 390, "height": 844}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{url}/?period=This+month")
+    page.get_by_text("Month to date").first.wait_for()
+    page.locator('[data-testid="stPlotlyChart"] .xtick text').first.wait_for()
+    _settle(page)
+    charts = _tick_labels(page)
+    assert charts and all(":" not in t for labels in charts for t in labels), charts
+    assert [f"{first:%d %b}"] in charts, charts  # the daily chart of this month: one day, one label
+
+    icon = page.locator('link[rel*="icon"]').first.get_attribute("href")
+    assert icon and not icon.startswith("http") or icon.startswith(url), icon
+    answer = context.request.get(icon if icon.startswith("http") else f"{url}/{icon.lstrip('./')}")
+    assert answer.ok and answer.headers["content-type"].startswith("image/")
+
+    page.goto(f"{url}/models?period=This+month")
+    page.get_by_role("heading", name="Models", exact=True).first.wait_for()
+    page.locator('[data-testid="stDataFrame"]').first.wait_for()
+    _settle(page)
+    assert "Traceback" not in page.content()
+    # the grid draws on a canvas; its accessible table lists the columns it has drawn, in order: Spend comes
+    # straight after the model, pinned, so a phone shows it without scrolling sideways
+    headers = page.locator('[data-testid="stDataFrame"]').first.locator('th[role="columnheader"]')
+    headers.first.wait_for(state="attached")
+    assert [h.strip() for h in headers.all_text_contents()][:2] == ["Model", "Spend"]
+    page.screenshot(path=str(ARTIFACTS / "models-phone.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.locator('[data-testid="stMain"] [data-testid="stDownloadButton"] button', has_text="CSV").first.click()
+    stamp = f"{first:%Y%m%d}"
+    assert info.value.suggested_filename == f"aicost-models-{stamp}-{stamp}.csv"
+    context.close()

@@ -25,7 +25,7 @@ def snapshot(store):
 def fill(at, **values):
     """Set widgets of the add form by key suffix (text inputs, date inputs, toggles, checkboxes, selectboxes)."""
     for name, value in values.items():
-        key = f"add_{name}"
+        key = f"add{at.session_state['add_form'] if 'add_form' in at.session_state else 0}_{name}"
         for kind in ("text_input", "date_input", "toggle", "checkbox", "selectbox"):
             found = [w for w in getattr(at, kind) if w.key == key]
             if found:
@@ -38,7 +38,7 @@ def fill(at, **values):
 
 
 def submit(at):
-    at.button(key="add_submit").click().run()
+    at.button(key=f"add{at.session_state['add_form'] if 'add_form' in at.session_state else 0}_submit").click().run()
     assert not at.exception
     return at
 
@@ -75,10 +75,58 @@ def test_add_tokens_estimated_and_unknown_model_unpriced(app_test, store):
     at = fill(app_test(PAGE).run(), model="llama-3.3-70b-versatile", input_tokens="1000000", output_tokens="1000000")
     submit(at)
     assert "$1.38 (user-entered, estimated)" in at.success[0].value
-    fill(at, model="mystery-model")
+    fill(at, model="mystery-model", input_tokens="1000000", output_tokens="1000000")  # the form starts empty again
     submit(at)
     assert "unpriced (user-entered, unpriced)" in at.success[0].value
     assert set(at.dataframe[0].value["Cost"]) == {"$1.38", "unpriced"}
+
+
+def test_the_form_clears_after_a_save_and_refuses_the_same_entry_twice(app_test, store):
+    at = fill(app_test(PAGE).run(), provider="Groq", date=date(2026, 3, 1), cost="2.22", project="Web app",
+              note="double submit test")
+    submit(at)
+    assert at.success[0].value == "Saved: Groq · Web app, $2.22 (user-entered)."
+    # every field is back to its start: a second click cannot save the same again
+    assert [w.value for w in at.text_input
+            if w.key.startswith("add") and w.key.endswith(("_cost", "_note", "_project", "_model"))] == ["", "", "", ""]
+    submit(at)
+    assert at.error[0].value.startswith("Not saved. Cost (USD): give a cost, token counts or requests")
+    # typed in again exactly: refused as the entry just saved
+    fill(at, provider="Groq", date=date(2026, 3, 1), cost="2.22", project="Web app", note="double submit test")
+    submit(at)
+    assert at.warning[-1].value.startswith("Not saved again: this is the entry just saved")
+    [row] = manual.list_entries(store).to_dict("records")
+    assert (row["provider"], row["project"], row["cost_usd"]) == ("groq", "Web app", Decimal("2.22"))
+    table = at.dataframe[0].value
+    assert table[["Project", "Cost", "Requests"]].values.tolist() == [["Web app", "$2.22", "—"]]
+
+
+def test_a_provider_typo_gets_a_did_you_mean_and_a_new_one_needs_a_confirmation(app_test, store):
+    at = fill(app_test(PAGE).run(), provider="Other…")
+    fill(at, other="opneai", cost="5")
+    assert any("did you mean OpenAI?" in w.value for w in at.warning)
+    submit(at)
+    assert at.error[0].value == ("Not saved. Provider: 'opneai' is not a provider aicost knows: did you mean OpenAI? "
+                                 "To add a new provider by this name, confirm it with the box “Add it as a new "
+                                 "provider”")
+    assert store.count() == 0
+    fill(at, other="Foo Cloud")
+    fill(at, new_provider=True)
+    submit(at)
+    assert at.success[0].value == "Saved: foo-cloud, $5.00 (user-entered)."
+    # the ledger knows it now: the next entry needs no confirmation
+    fill(at, provider="Other…")
+    fill(at, other="foo cloud", cost="1")
+    assert not any("is not a provider" in w.value for w in at.warning)
+
+
+def test_the_edit_form_shows_amounts_as_typed(app_test, store):
+    entry_id = manual.add(store, manual.Entry("groq", "2026-03-01", cost="1", requests="187417"))
+    at = app_test(PAGE).run()
+    at.selectbox(key="rows_pick").set_value(entry_id).run()
+    assert at.text_input(key=f"edit_{entry_id}_cost").value == "1.00"  # not 1.000000000
+    assert at.text_input(key=f"edit_{entry_id}_requests").value == "187417"
+    assert at.dataframe[0].value["Requests"].tolist() == ["187,417"]
 
 
 def test_other_provider_and_local_self_hosted(app_test, store):
@@ -124,21 +172,21 @@ def test_period_entry(app_test, store):
 
 
 @pytest.mark.parametrize("values, words", [
-    ({"cost": "-5"}, "cost: must not be negative"),
-    ({"cost": "NaN"}, "cost: is not a number (NaN)"),
-    ({"cost": "Infinity"}, "cost: must be finite"),
-    ({"cost": "2000000"}, "cost: 2000000 is over the ceiling"),
-    ({"cost": "abc"}, "cost: 'abc' is not a number"),
-    ({"cost": "1,5"}, "cost: '1,5' is not an amount: use a dot for decimals"),  # not $15
-    ({"cost": "12,34,5"}, "cost: '12,34,5' is not an amount: use a dot for decimals"),
+    ({"cost": "-5"}, "Cost (USD): must not be negative"),
+    ({"cost": "NaN"}, "Cost (USD): is not a number (NaN)"),
+    ({"cost": "Infinity"}, "Cost (USD): must be finite"),
+    ({"cost": "2000000"}, "Cost (USD): 2000000 is over the ceiling"),
+    ({"cost": "abc"}, "Cost (USD): 'abc' is not a number"),
+    ({"cost": "1,5"}, "Cost (USD): '1,5' is not an amount: use a dot for decimals"),  # not $15
+    ({"cost": "12,34,5"}, "Cost (USD): '12,34,5' is not an amount: use a dot for decimals"),
     ({"provider": "Local model", "cost": "5", "self_hosted": True},
-     "cost: a self-hosted entry costs $0 by intent; leave the cost empty, or do not mark the entry self-hosted"),
+     "Cost (USD): a self-hosted entry costs $0 by intent; leave the cost empty, or do not mark the entry self-hosted"),
     ({"date": TODAY + timedelta(days=1), "cost": "5"}, "is in the future (UTC)"),
-    ({"period": True, "date": date(2026, 3, 10), "until": date(2026, 3, 1), "cost": "5"}, "until: 2026-03-01 is before"),
-    ({"provider": "Other…", "other": "   ", "cost": "5"}, "provider: is empty"),
-    ({"input_tokens": "1.5"}, "input_tokens: '1.5' is not a whole number"),
-    ({"output_tokens": "-1"}, "output_tokens: must not be negative"),
-    ({"requests": "many", "cost": "1"}, "requests: 'many' is not a whole number"),
+    ({"period": True, "date": date(2026, 3, 10), "until": date(2026, 3, 1), "cost": "5"}, "Last day: 2026-03-01 is before"),
+    ({"provider": "Other…", "other": "   ", "cost": "5"}, "Provider: is empty"),
+    ({"input_tokens": "1.5"}, "Input tokens: '1.5' is not a whole number"),
+    ({"output_tokens": "-1"}, "Output tokens: must not be negative"),
+    ({"requests": "many", "cost": "1"}, "Requests: 'many' is not a whole number"),
     ({}, "give a cost, token counts or requests"),
 ])
 def test_every_rule_rejected_on_the_page_and_nothing_written(app_test, store, values, words):
@@ -162,7 +210,7 @@ def test_edit_and_delete_with_confirmation(app_test, store):
     at.selectbox(key="rows_pick").set_value(entry_id).run()
     at.text_input(key=f"edit_{entry_id}_cost").set_value("-1").run()
     at.button(key="rows_save").click().run()
-    assert "cost: must not be negative" in at.error[0].value
+    assert "Cost (USD): must not be negative" in at.error[0].value
     assert manual.get(store, entry_id)["cost_usd"] == 5
     at.text_input(key=f"edit_{entry_id}_cost").set_value("7.5").run()
     at.button(key="rows_save").click().run()

@@ -12,15 +12,17 @@ pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # pages on a team s
 def test_sync_now_syncs_both_and_shows_freshness(app_test, provider_env, ledger_url, fake):
     at = app_test("pages/sync.py").run()
     assert not at.exception
-    assert at.dataframe[0].value["Last attempt"].tolist() == ["never", "never"]
+    assert at.dataframe[0].value["Last attempt (UTC)"].tolist() == ["never", "never"]
     at.button(key="sync_now").click().run()
     assert not at.exception
     assert [s.label for s in at.status] == ["OpenAI: done", "Anthropic: done"]
     assert "OpenAI: " in at.success[0].value and "rows new" in at.success[0].value
     assert Store(ledger_url).count() > 0
     fresh = at.dataframe[0].value
-    assert fresh["Last status"].tolist() == ["ok", "ok"] and "never" not in fresh["Last success"].tolist()
-    assert "Priority Tier" in at.caption[-1].value
+    assert fresh["Last status"].tolist() == ["ok", "ok"]
+    assert all(when[:4].isdigit() for when in fresh["Last sync (UTC)"])  # a time, not "not synced yet"
+    assert all(newest != "none" for newest in fresh["Newest data (UTC)"])
+    assert any("Priority Tier" in c.value for c in at.caption)
 
 
 def test_a_failing_provider_is_shown_in_plain_words(app_test, provider_env, ledger_url, fake, monkeypatch):
