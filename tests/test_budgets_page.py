@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import alerts, budgets, demo
-from aicost.settings import get_settings
+from aicost.analysis import budgets
+from aicost.config.settings import get_settings
+from aicost.delivery import alerts
+from aicost.sources import demo
 from pages import palette
 from tests import days
 from tests.receivers import WebhookReceiver
@@ -179,8 +181,8 @@ def test_check_alerts_now_says_what_happened(app_test, store, monkeypatch):
         _button(at, "Check alerts now").click().run()
         assert at.success[-1].value == """1 alert(s) due; sent now: "Budget 'Team': 50% reached" via webhook."""
         _button(at, "Check alerts now").click().run()
-        assert at.info[-1].value == ("Nothing to send (1 alert due, all already delivered via webhook): Budget 'Team': "
-                                     "50% reached.")
+        assert at.info[-1].value == ("Nothing to send: 1 alert due, all already delivered via webhook (Budget 'Team': "
+                                     "50% reached).")
         assert len(hook.texts) == 1
     finally:
         hook.stop()
