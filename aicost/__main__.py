@@ -1,7 +1,7 @@
 """The command line: `python -m aicost COMMAND ...`."""
 
 from aicost.cli import main
-from aicost.store import close_all
+from aicost.ledger.store import close_all
 
 try:
     code = main()

@@ -8,7 +8,9 @@ import logging
 import sys
 from datetime import date
 
-from aicost import commands
+from aicost import commands, redact
+from aicost import sources as providers
+from aicost.config.settings import get_settings
 from aicost.errors import AicostError
 
 
@@ -40,9 +42,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _mask_keys_in_logs() -> None:
     """Every key the settings hold is masked in whatever is logged (even if a library logs an error body)."""
-    from aicost import providers, redact
-    from aicost.settings import get_settings
-
     try:
         settings = get_settings()
     except AicostError:

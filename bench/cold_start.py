@@ -52,7 +52,7 @@ def cold_start(browser, ledger_url: str, text: str, home: str) -> tuple[float, f
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    from aicost.store import Store
+    from aicost.ledger.store import Store
     from bench.common import print_table
     from bench.ledgers import build
 

@@ -35,7 +35,7 @@ def _env(ledger: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AICOST_")}
     template = ledger.parent / "template.csv"
     if not template.exists():
-        from aicost.imports import template_csv
+        from aicost.sources.imports import template_csv
         template.write_text(template_csv())
     env.update(AICOST_DATABASE_URL=f"duckdb:///{ledger}", AICOST_LOCK_TIMEOUT_SECONDS="60",
                BENCH_TEMPLATE=str(template),
@@ -64,8 +64,9 @@ def _loop(env: dict, stop: threading.Event, times: list, failures: list, command
 DASHBOARD = """
 import sys, time
 from datetime import date
-from aicost import queries, forecast, budgets, sync
-from aicost.store import Store
+from aicost.analysis import queries, forecast, budgets
+from aicost.sources import sync
+from aicost.ledger.store import Store
 store = Store(sys.argv[1], lock_timeout=60)
 today = date(2026, 3, 10)
 f = queries.Filters(date(2026, 2, 9), today)

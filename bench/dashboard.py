@@ -36,7 +36,7 @@ def pages() -> list[str]:
 
 def _record_queries():
     """Wrap Store.frame/scalar so a page run leaves the list of (sql, params) it ran."""
-    from aicost.store import Store
+    from aicost.ledger.store import Store
 
     recorded: list = []
     original_frame, original_scalar = Store.frame, Store.scalar
@@ -68,7 +68,7 @@ def probe(url: str) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from aicost.store import HOLD_SECONDS, Store
+    from aicost.ledger.store import HOLD_SECONDS, Store
 
     os.environ["AICOST_DATABASE_URL"] = url
     store = Store(url)

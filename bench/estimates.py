@@ -18,9 +18,9 @@ sys.path.insert(0, str(ROOT))
 
 from genai_prices import Usage, calc_price  # noqa: E402
 
-from aicost import sync  # noqa: E402
-from aicost.settings import Settings  # noqa: E402
-from aicost.store import Store  # noqa: E402
+from aicost.config.settings import Settings  # noqa: E402
+from aicost.ledger.store import Store  # noqa: E402
+from aicost.sources import sync  # noqa: E402
 from bench.common import print_table  # noqa: E402
 from tests import fakeprovider  # noqa: E402
 from tests.test_estimates import accuracy  # noqa: E402

@@ -12,7 +12,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aicost import ledger  # noqa: E402
-from aicost.store import Store  # noqa: E402
+from aicost.ledger.store import Store  # noqa: E402
 from bench.common import print_table, synthetic, timer  # noqa: E402
 
 TARGET_FRESH, TARGET_REUPSERT = 2.0, 4.0

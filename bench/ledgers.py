@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from aicost.store import Store
+from aicost.ledger.store import Store
 
 PROVIDERS = ("openai", "anthropic", "groq", "perplexity", "local")
 

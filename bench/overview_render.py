@@ -104,8 +104,9 @@ def measure(browser, ledger_url: str, home: str, rounds: int, label: str) -> dic
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    from aicost import clock, demo
-    from aicost.store import Store
+    from aicost import clock
+    from aicost.ledger.store import Store
+    from aicost.sources import demo
     from bench.common import print_table
     from bench.ledgers import build
 

@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aicost import sync  # noqa: E402
-from aicost.settings import Settings  # noqa: E402
-from aicost.store import Store  # noqa: E402
+from aicost.config.settings import Settings  # noqa: E402
+from aicost.ledger.store import Store  # noqa: E402
+from aicost.sources import sync  # noqa: E402
 from tests import fakeprovider  # noqa: E402
 
 TARGET_REQUESTS = 1.0

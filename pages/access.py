@@ -6,8 +6,9 @@ import secrets
 
 import streamlit as st
 
-from aicost import password, throttle
-from aicost.settings import get_settings
+from aicost import throttle
+from aicost.config import password
+from aicost.config.settings import get_settings
 from pages import downloads, ui
 
 _OK = "aicost_authenticated"

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import streamlit as st
 
-from aicost import anomalies, display, queries
-from aicost.settings import get_settings
+from aicost import display
+from aicost.analysis import anomalies, queries
+from aicost.config.settings import get_settings
 from pages import access, ui
 
 access.require()  # also when a page file is requested directly, before app.py has routed

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aicost import alerts, budgets, notify
+from aicost.analysis import budgets
+from aicost.config.settings import get_settings
+from aicost.delivery import alerts, notify
 from aicost.errors import AicostError
-from aicost.settings import get_settings
 from pages import access, ui
 
 access.require()  # also when a page file is requested directly, before app.py has routed

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from aicost import export, focus, queries
+from aicost.analysis import queries
+from aicost.delivery import export, focus
 from pages import ui
 
 THIS_MONTH, LAST_MONTH, CUSTOM = "This month", "Last month", "Custom"

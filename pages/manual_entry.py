@@ -8,10 +8,11 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from aicost import catalog, display, imports, ledger, manual
+from aicost import display, ledger
+from aicost.config.settings import get_settings
 from aicost.errors import AicostError
-from aicost.manual import Entry
-from aicost.settings import get_settings
+from aicost.sources import catalog, imports, manual
+from aicost.sources.manual import Entry
 from pages import access, ui
 
 access.require()  # also when a page file is requested directly, before app.py has routed

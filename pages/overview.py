@@ -8,7 +8,9 @@ from decimal import Decimal
 import plotly.express as px
 import streamlit as st
 
-from aicost import demo, display, ledger, queries
+from aicost import display, ledger
+from aicost.analysis import queries
+from aicost.sources import demo
 from pages import access, filters, ui, watch
 
 access.require()  # also when a page file is requested directly, before app.py has routed

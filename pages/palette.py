@@ -6,13 +6,9 @@ from __future__ import annotations
 
 import hashlib
 
-from aicost import catalog
+from aicost.sources import catalog, registry
 
-KNOWN = {
-    "openai": "#10a37f", "anthropic": "#d97757", "groq": "#f55036", "perplexity": "#20808d",
-    "github-copilot": "#6e40c9", "local": "#8c8c8c", "mistral": "#f2a900", "google": "#4285f4",
-    "xai": "#b5179e", "openrouter": "#7c5c3e", "deepseek": "#00b3d6", "together": "#ff6fb5",
-}
+KNOWN = {s.slug: s.colour for s in registry.ALL}  # each source's own colour, from its descriptor
 # for providers without a colour of their own: none is close to a known provider's colour (ΔE ≥ 18)
 SPARE = (
     "#1f77b4", "#bcbd22", "#9edae5", "#c49c94", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5", "#dbdb8d", "#393b79",

@@ -6,7 +6,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from aicost import display, queries
+from aicost import display
+from aicost.analysis import queries
 from pages import access, filters, ui
 
 access.require()  # also when a page file is requested directly, before app.py has routed

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aicost import keys, notify, providers
+from aicost import sources as providers
+from aicost.config.settings import get_settings
+from aicost.delivery import notify
 from aicost.errors import AicostError
-from aicost.settings import get_settings
+from aicost.sources import keys, sync
 from pages import access, ui
 
 access.require()
@@ -48,7 +50,7 @@ def _test(name: str) -> None:
         _say(name, "error", "Not tested: tick \"Use this key anyway\" first if it really is the right key.")
         return
     try:
-        keys.check(get_settings(), name, typed or None)
+        sync.check_key(get_settings(), name, typed or None)
     except AicostError as exc:
         _say(name, "error", f"The test failed: {_plain(exc, name)}")
         return

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aicost import queries, scheduler, sync
+from aicost import sources as providers
+from aicost.analysis import queries
+from aicost.config.settings import get_settings
+from aicost.delivery import scheduler
 from aicost.errors import AicostError
-from aicost.settings import get_settings
+from aicost.sources import keys, sync
 from pages import access, ui, watch
 
 access.require()  # also when a page file is requested directly, before app.py has routed
@@ -16,10 +19,10 @@ st.caption("Usage and billed cost from the providers' admin APIs. All days and t
 
 settings = get_settings()
 configured = sync.configured(settings)
-missing = [name for name in ("openai", "anthropic") if name not in configured]
+missing = [name for name in providers.NAMES if name not in configured]
 if missing:
     st.info("No admin key for " + ", ".join(ui.provider_name(n) for n in missing)
-            + ": set it on the Settings page or as AICOST_OPENAI_ADMIN_KEY / AICOST_ANTHROPIC_ADMIN_KEY.")
+            + ": set it on the Settings page or as " + " / ".join(keys.env_name(n) for n in missing) + ".")
 
 dry_run = st.toggle("Dry run: fetch and compare with the ledger, write nothing", key="sync_dry_run")
 if st.button("Sync now", type="primary", disabled=not configured, key="sync_now"):

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-import math
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
 
-from aicost import anomalies, budgets, catalog, clock, display, export, forecast, queries, sync
+from aicost import clock, display
+from aicost.analysis import anomalies, budgets, forecast, queries
+from aicost.config.settings import get_settings
+from aicost.delivery import export
 from aicost.errors import AicostError, LedgerBusy, LedgerError
-from aicost.settings import get_settings
-from aicost.store import Store
+from aicost.ledger.store import Store
+from aicost.sources import catalog, sync
 from pages import palette
+
 
 @st.cache_resource(show_spinner=False)
 def _store(url: str, lock_timeout: float) -> Store:

@@ -9,9 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from aicost import anomalies, scheduler
+from aicost.analysis import anomalies
+from aicost.config.settings import get_settings
+from aicost.delivery import scheduler
 from aicost.errors import AicostError
-from aicost.settings import get_settings
 from pages import palette, ui
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from aicost import clock
-from aicost.store import Store
+from aicost.ledger.store import Store
 from tests import days
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,8 +8,9 @@ import stat
 
 import pytest
 
-from aicost import keys, notify
-from aicost.settings import Settings, get_settings
+from aicost.config.settings import Settings, get_settings
+from aicost.delivery import notify
+from aicost.sources import keys
 from tests.receivers import SmtpReceiver, WebhookReceiver, free_port
 from tests.test_settings_page import page_text
 

@@ -10,8 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import alerts, budgets, demo, notify
-from aicost.settings import get_settings
+from aicost.analysis import budgets
+from aicost.config.settings import get_settings
+from aicost.delivery import alerts, notify
+from aicost.sources import demo
 from tests.conftest import ROOT, _clean_env
 from tests.receivers import SmtpReceiver, WebhookReceiver, self_signed_certificate
 

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from aicost import clock, demo, manual, queries
+from aicost import clock
+from aicost.analysis import queries
+from aicost.sources import demo, manual
 from pages import filters, ui
 from tests import days
 

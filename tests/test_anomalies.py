@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from aicost import anomalies, demo
+from aicost.analysis import anomalies
+from aicost.sources import demo
 
 pytestmark = pytest.mark.both_backends  # on a team server's PostgreSQL too
 

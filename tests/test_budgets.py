@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import budgets
+from aicost.analysis import budgets
 
 pytestmark = pytest.mark.both_backends  # on a team server's PostgreSQL too
 

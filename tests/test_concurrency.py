@@ -13,7 +13,7 @@ WORKER = textwrap.dedent("""
     import json, sys
     from datetime import datetime, timedelta
     from decimal import Decimal
-    from aicost.store import Store
+    from aicost.ledger.store import Store
     url, name, batches = sys.argv[1], sys.argv[2], int(sys.argv[3])
     store = Store(url, lock_timeout=60)
     seen = []

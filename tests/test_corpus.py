@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from aicost import ledger, normalize, sync
+from aicost import ledger
+from aicost.config.settings import Settings
 from aicost.errors import InvalidResponse
-from aicost.settings import Settings
+from aicost.sources import sync
+from aicost.sources.anthropic import normalize as anthropic_rows
+from aicost.sources.openai import normalize as openai_rows
 from tests import fakeprovider
 from tests.fakeprovider import AN_COST, AN_MESSAGES, OA_COMPLETIONS, OA_COSTS, OA_EMBEDDINGS
 
@@ -111,16 +114,16 @@ def test_every_number_may_be_a_string():
     r.update(uncached_input_tokens="1500", cache_read_input_tokens="200", output_tokens="500",
              cache_creation={"ephemeral_1h_input_tokens": "1000", "ephemeral_5m_input_tokens": "500"},
              server_tool_use={"web_search_requests": "10"})
-    [row] = normalize.anthropic_bucket("messages", bucket)
+    [row] = anthropic_rows.bucket("messages", bucket)
     assert (row["input_tokens"], row["output_tokens"], row["web_search_requests"]) == (3200, 500, 10)
     cost = _bucket("openai_costs.json")
     cost["results"][0]["amount"]["value"] = "0.058731075"  # exact: never through a float
     cost["results"][0]["quantity"] = "1200"
-    [line] = normalize.openai_bucket("costs", cost)
+    [line] = openai_rows.bucket("costs", cost)
     assert line["cost_usd"] == Decimal("0.058731075") and line["quantity"] == 1200
     anthropic = _bucket("anthropic_cost_report.json")
     anthropic["results"][0]["amount"] = Decimal("123.78912")  # a JSON number instead of the documented string
-    [billed] = normalize.anthropic_bucket("cost", anthropic)
+    [billed] = anthropic_rows.bucket("cost", anthropic)
     assert billed["cost_usd"] == Decimal("1.2378912")
 
 
@@ -130,14 +133,14 @@ def test_every_number_may_be_a_string():
 def test_absent_or_null_optional_objects_count_as_zero(change):
     bucket = _bucket("anthropic_usage_messages.json")
     bucket["results"][0].update(change)
-    [row] = normalize.anthropic_bucket("messages", bucket)
+    [row] = anthropic_rows.bucket("messages", bucket)
     if "cache_creation" in change:
         assert (row["cache_write_tokens"], row["input_tokens"]) == (0, 1500 + 200)
     else:
         assert row["web_search_requests"] is None and row["input_tokens"] == 3200
     for name in change:
         del bucket["results"][0][name]
-    [absent] = normalize.anthropic_bucket("messages", bucket)
+    [absent] = anthropic_rows.bucket("messages", bucket)
     assert absent["input_tokens"] == row["input_tokens"]
 
 
@@ -145,13 +148,13 @@ def test_unknown_fields_are_ignored_and_unknown_enum_values_kept():
     bucket = _bucket("anthropic_usage_messages.json")
     bucket["results"][0].update(service_tier="flex_discount", context_window="1M-2M", speed="fast",
                                 brand_new_field={"nested": [1, 2]})
-    [row] = normalize.anthropic_bucket("messages", bucket)
+    [row] = anthropic_rows.bucket("messages", bucket)
     # kept as they are (the speed folded into the tier, as the ledger keys it), priced at standard, and said so
     assert (row["service_tier"], row["context_window"]) == ("flex_discount+fast", "1M-2M")
     assert "flex_discount: tier price unknown, priced at standard" in row["price_source"]
     openai = _bucket("openai_usage_completions.json")
     openai["results"][0].update(service_tier="scale", api_source="responses", another_count=7)
-    [usage] = normalize.openai_bucket("completions", openai)
+    [usage] = openai_rows.bucket("completions", openai)
     assert usage["service_tier"] == "scale" and usage["input_tokens"] == 1000
 
 
@@ -170,7 +173,7 @@ def test_a_required_field_that_is_not_a_number_fails_with_one_line(name, report,
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
-    convert = normalize.openai_bucket if name.startswith("openai") else normalize.anthropic_bucket
+    convert = openai_rows.bucket if name.startswith("openai") else anthropic_rows.bucket
     with pytest.raises(InvalidResponse, match=words.replace("(", r"\(").replace(")", r"\)")):
         convert(report, bucket)
 
@@ -179,7 +182,7 @@ def test_a_missing_required_field_is_named():
     bucket = _bucket("anthropic_usage_messages.json")
     del bucket["results"][0]["uncached_input_tokens"]
     with pytest.raises(InvalidResponse, match="required field 'uncached_input_tokens' is missing"):
-        normalize.anthropic_bucket("messages", bucket)
+        anthropic_rows.bucket("messages", bucket)
 
 
 def test_a_string_amount_the_sync_cannot_read_fails_that_provider_and_writes_nothing(store, settings, fake):

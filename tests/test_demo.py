@@ -7,7 +7,9 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from aicost import demo, ledger, queries
+from aicost import ledger
+from aicost.analysis import queries
+from aicost.sources import demo
 
 pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # on a team server's PostgreSQL too
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aicost import clock, commands
-from aicost.settings import Settings
+from aicost.config.settings import Settings
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from aicost import demo, queries
+from aicost.analysis import queries
+from aicost.sources import demo
 from tests import dashboard, days
 from tests.conftest import ROOT
 from tests.dashboard import ARGS, CHROMIUM

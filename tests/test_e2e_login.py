@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from aicost import demo, password
+from aicost.config import password
+from aicost.sources import demo
 from pages import downloads
 from tests import dashboard, days
 from tests.dashboard import ARGS, CHROMIUM

@@ -10,8 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import demo, imports, ledger, queries, sync
-from aicost.settings import Settings
+from aicost import ledger
+from aicost.analysis import queries
+from aicost.config.settings import Settings
+from aicost.sources import demo, imports, sync
 from tests import fakeprovider
 from tests.days import TODAY
 

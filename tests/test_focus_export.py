@@ -11,7 +11,10 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from aicost import demo, export, focus, ledger, manual, queries
+from aicost import ledger
+from aicost.analysis import queries
+from aicost.delivery import export, focus
+from aicost.sources import demo, manual
 
 pytestmark = pytest.mark.both_backends  # on a team server's PostgreSQL too
 

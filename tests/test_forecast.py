@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import demo, forecast, queries
+from aicost.analysis import forecast, queries
+from aicost.sources import demo
 
 pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # on a team server's PostgreSQL too
 

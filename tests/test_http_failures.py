@@ -9,9 +9,10 @@ import threading
 
 import pytest
 
-from aicost import http, keys, providers
+from aicost import sources as providers
+from aicost.config.settings import Settings
 from aicost.errors import ProviderUnavailable
-from aicost.settings import Settings
+from aicost.sources import http, sync
 from tests import fakeprovider
 from tests.receivers import free_port
 
@@ -144,7 +145,7 @@ def test_the_connect_timeout_is_short_and_the_read_timeout_is_the_setting(monkey
 def test_testing_a_key_offline_says_so_at_once(monkeypatch):
     monkeypatch.setenv("AICOST_OPENAI_BASE_URL", NOWHERE)
     with pytest.raises(ProviderUnavailable, match="cannot find api.nowhere.invalid"):
-        keys.check(Settings(), "openai", KEY)
+        sync.check_key(Settings(), "openai", KEY)
 
 
 def test_the_settings_page_says_the_name_does_not_resolve(app_test, monkeypatch):

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from aicost import imports, ledger, queries
+from aicost import ledger
+from aicost.analysis import queries
 from aicost.errors import InvalidInput
+from aicost.sources import imports
+from aicost.sources.anthropic import imports as anthropic_csv
 
 pytestmark = pytest.mark.both_backends
 
@@ -114,7 +117,7 @@ def test_anthropic_cost_export_maps_display_names_and_keeps_the_list_price(store
     ("claude-sonnet-4-20250514", "claude-sonnet-4-20250514"), ("", ""),
 ])
 def test_anthropic_display_names_become_model_ids(display, model):
-    assert imports.anthropic.model_id(display) == model
+    assert anthropic_csv.model_id(display) == model
 
 
 def test_a_cost_export_covers_the_usage_estimates_of_its_days_and_never_overwrites_them(store, tmp_path):

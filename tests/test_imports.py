@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from genai_prices import Usage, calc_price
 
-from aicost import imports, ledger, manual
+from aicost import ledger
+from aicost.config.settings import get_settings
 from aicost.errors import InvalidInput
-from aicost.settings import get_settings
+from aicost.sources import imports, manual
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 pytestmark = pytest.mark.both_backends

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import pytest
 
-from aicost import keys, sync
+from aicost.config.settings import Settings
 from aicost.errors import AuthError, InvalidInput, PermissionDenied
-from aicost.settings import Settings
+from aicost.sources import keys, sync
 from tests import fakeprovider
 
 SAVED = fakeprovider.OPENAI_KEY  # works against the fake server
@@ -106,12 +106,12 @@ def test_check_reports_the_provider_reason_without_the_key(fake, monkeypatch, ca
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv("AICOST_OPENAI_BASE_URL", fake.openai_base_url)
     monkeypatch.setenv("AICOST_ANTHROPIC_BASE_URL", fake.anthropic_base_url)
-    keys.check(Settings(), "openai", SAVED)
+    sync.check_key(Settings(), "openai", SAVED)
     with pytest.raises((AuthError, PermissionDenied)) as refused:
-        keys.check(Settings(), "openai", WRONG)
+        sync.check_key(Settings(), "openai", WRONG)
     assert "refused" in str(refused.value) or "denied" in str(refused.value)
     with pytest.raises(InvalidInput, match="no key to test"):
-        keys.check(Settings(), "anthropic")
+        sync.check_key(Settings(), "anthropic")
     assert WRONG not in str(refused.value) and WRONG not in caplog.text and SAVED not in caplog.text
 
 
@@ -145,7 +145,7 @@ def test_a_saved_key_never_leaves_its_file(keys_file, cli, store, fake, tmp_path
 
 
 def test_hash_password_command_makes_a_hash_that_verifies(cli):
-    from aicost import password
+    from aicost.config import password
 
     out = cli("hash-password", "--stdin", input="correct horse battery\n")
     assert out.returncode == 0, out.stderr

@@ -7,8 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import ledger, manual, normalize, queries
+from aicost import ledger
+from aicost.analysis import queries
 from aicost.errors import InvalidInput, InvalidResponse
+from aicost.sources import manual
+from aicost.sources.anthropic import normalize as anthropic_rows
 from tests.days import TODAY
 
 pytestmark = pytest.mark.both_backends
@@ -53,7 +56,7 @@ def test_a_provider_count_past_the_ledger_fails_that_sync_in_one_line():
     bucket = {"starting_at": "2026-03-01T00:00:00Z", "ending_at": "2026-03-02T00:00:00Z", "results": [{
         "uncached_input_tokens": 2**64, "cache_read_input_tokens": 0, "output_tokens": 1, "model": "x"}]}
     with pytest.raises((InvalidResponse, InvalidInput), match="more than the ledger can hold"):
-        rows = normalize.anthropic_bucket("messages", bucket)
+        rows = anthropic_rows.bucket("messages", bucket)
         ledger.complete(rows[0])
 
 

@@ -5,10 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import catalog, fields, ledger, manual, queries
+from aicost import ledger
+from aicost.analysis import queries
+from aicost.config.settings import get_settings
 from aicost.errors import InvalidInput
-from aicost.manual import Entry
-from aicost.settings import get_settings
+from aicost.ledger import fields
+from aicost.sources import catalog, manual
+from aicost.sources.manual import Entry
 
 pytestmark = pytest.mark.both_backends
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from aicost import ledger, manual
+from aicost import ledger
+from aicost.sources import manual
 from tests import days
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"

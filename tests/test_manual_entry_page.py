@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from aicost import ledger, manual
+from aicost import ledger
+from aicost.sources import manual
 from tests import days
 
 pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # pages on a team server's PostgreSQL too

@@ -8,9 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import demo, ledger, sync, transfer
+from aicost import ledger
 from aicost.errors import LedgerError
-from aicost.store import Store
+from aicost.ledger import transfer
+from aicost.ledger.store import Store
+from aicost.sources import demo, sync
 
 TODAY = date(2026, 10, 20)
 

@@ -9,10 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from aicost import demo, imports, ledger, queries, sync
-from aicost.queries import Filters
-from aicost.settings import Settings
-from aicost.store import Store
+from aicost import ledger
+from aicost.analysis import queries
+from aicost.analysis.queries import Filters
+from aicost.config.settings import Settings
+from aicost.ledger.store import Store
+from aicost.sources import demo, imports, sync
 from tests import fakeprovider
 
 TODAY = date(2026, 10, 20)

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from aicost import ledger, schema
-from aicost.store import Store
+from aicost import ledger
+from aicost.ledger import schema
+from aicost.ledger.store import Store
 
 
 def _row(day: int, item: str = "gpt-4o, input", cost: str = "1.25", **extra) -> dict:

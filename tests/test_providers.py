@@ -9,11 +9,13 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import ledger, normalize
+from aicost import ledger
 from aicost.errors import AuthError, BadRequest, InvalidResponse, ProviderUnavailable
-from aicost.http import Client
-from aicost.providers.anthropic import Anthropic
-from aicost.providers.openai import OpenAI
+from aicost.sources.anthropic import normalize as anthropic_rows
+from aicost.sources.anthropic.client import Anthropic
+from aicost.sources.http import Client
+from aicost.sources.openai import normalize as openai_rows
+from aicost.sources.openai.client import OpenAI
 from tests import fakeprovider
 from tests.fakeprovider import AN_COST, OA_COSTS
 
@@ -49,14 +51,14 @@ OPENAI_USAGE_BUCKET = {
 
 
 def test_anthropic_cost_is_cents_as_a_decimal_string():
-    [row] = normalize.anthropic_bucket("cost", ANTHROPIC_COST_BUCKET)
+    [row] = anthropic_rows.bucket("cost", ANTHROPIC_COST_BUCKET)
     assert row["cost_usd"] == Decimal("1.2378912")  # "123.78912" cents
     assert (row["kind"], row["cost_status"], row["item"]) == ("cost", "billed", "Claude Sonnet 4 Usage - Input Tokens")
     assert row["bucket_start"] == datetime(2025, 8, 1) and row["bucket_end"] == datetime(2025, 8, 2)
 
 
 def test_anthropic_usage_input_is_the_sum_of_its_parts_and_nulls_are_named():
-    [row] = normalize.anthropic_bucket("messages", ANTHROPIC_USAGE_BUCKET)
+    [row] = anthropic_rows.bucket("messages", ANTHROPIC_USAGE_BUCKET)
     assert row["input_tokens"] == 1500 + 200 + 500 + 1000
     assert (row["cache_write_tokens"], row["cache_write_5m_tokens"], row["cache_write_1h_tokens"]) == (1500, 500, 1000)
     assert (row["project"], row["api_key"]) == (ledger.DEFAULT_WORKSPACE, ledger.CONSOLE_KEY)
@@ -67,30 +69,30 @@ def test_anthropic_usage_input_is_the_sum_of_its_parts_and_nulls_are_named():
 def test_anthropic_priority_tier_without_a_price_is_unpriced_not_zero():
     bucket = json.loads(json.dumps(ANTHROPIC_USAGE_BUCKET))
     bucket["results"][0].update(service_tier="priority", model="claude-unknown-model-9")
-    [row] = normalize.anthropic_bucket("messages", bucket)
+    [row] = anthropic_rows.bucket("messages", bucket)
     assert row["cost_usd"] is None and row["cost_status"] == ledger.COST_UNPRICED
 
 
 def test_openai_cost_dollars_are_exact_decimals():
     page = json.loads(OPENAI_COST_PAGE, parse_float=Decimal)
-    [row] = normalize.openai_bucket("costs", page["data"][0])
+    [row] = openai_rows.bucket("costs", page["data"][0])
     assert row["cost_usd"] == Decimal("0.06") and row["item"] == "" and row["project"] == ""
     assert row["bucket_start"] == datetime(2024, 11, 1)
 
 
 def test_openai_usage_folds_batch_into_the_tier():
-    [row] = normalize.openai_bucket("completions", OPENAI_USAGE_BUCKET)
+    [row] = openai_rows.bucket("completions", OPENAI_USAGE_BUCKET)
     assert row["service_tier"] == "default+batch" and row["input_tokens"] == 1000
     assert (row["uncached_input_tokens"], row["cache_read_tokens"], row["cache_write_tokens"]) == (500, 400, 100)
     assert row["requests"] == 5 and row["cost_status"] == ledger.COST_COVERED
-    assert normalize.openai_service_tier(None, True) == "batch" and normalize.openai_service_tier("flex", None) == "flex"
+    assert openai_rows.service_tier(None, True) == "batch" and openai_rows.service_tier("flex", None) == "flex"
 
 
 def test_openai_batch_usage_is_estimated_at_half_the_list_price():
-    [batch] = normalize.openai_bucket("completions", OPENAI_USAGE_BUCKET)
+    [batch] = openai_rows.bucket("completions", OPENAI_USAGE_BUCKET)
     plain_bucket = json.loads(json.dumps(OPENAI_USAGE_BUCKET))
     plain_bucket["results"][0]["batch"] = False
-    [plain] = normalize.openai_bucket("completions", plain_bucket)
+    [plain] = openai_rows.bucket("completions", plain_bucket)
     # half of list price, cached input at the batch input rate: 600 x $0.075 + 400 x $0.075 + 500 out x $0.30
     assert plain["estimate_usd"] == Decimal("0.00042") and batch["estimate_usd"] == Decimal("0.000225")
     assert "batch price" in batch["price_source"] and "batch" not in plain["price_source"]
@@ -101,16 +103,16 @@ def test_missing_fields_are_named(drop, field):
     bucket = json.loads(json.dumps(ANTHROPIC_COST_BUCKET))
     del bucket["results"][0][drop]
     with pytest.raises(InvalidResponse, match=field):
-        normalize.anthropic_bucket("cost", bucket)
+        anthropic_rows.bucket("cost", bucket)
 
 
 def test_missing_usage_field_is_named():
     bucket = json.loads(json.dumps(OPENAI_USAGE_BUCKET))
     del bucket["results"][0]["num_model_requests"]
     with pytest.raises(InvalidResponse, match="'num_model_requests' is missing"):
-        normalize.openai_bucket("completions", bucket)
+        openai_rows.bucket("completions", bucket)
     with pytest.raises(InvalidResponse, match="'starting_at' is missing"):
-        normalize.anthropic_bucket("messages", {"results": []})
+        anthropic_rows.bucket("messages", {"results": []})
 
 
 def test_the_fake_enforces_page_limits_and_auth(fake):

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import ledger, queries
-from aicost.queries import Filters
+from aicost import ledger
+from aicost.analysis import queries
+from aicost.analysis.queries import Filters
 
 pytestmark = pytest.mark.both_backends  # each test runs on DuckDB and on a real PostgreSQL
 

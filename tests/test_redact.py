@@ -7,8 +7,9 @@ from urllib.parse import quote
 
 import pytest
 
-from aicost import redact, sync
-from aicost.settings import Settings
+from aicost import redact
+from aicost.config.settings import Settings
+from aicost.sources import sync
 from tests import fakeprovider
 
 KEY = "sk-admin-Abc123Def456Ghi789Jkl0"

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import ledger, reprice
+from aicost import ledger
+from aicost.analysis import reprice
 
 pytestmark = pytest.mark.both_backends
 

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from aicost import scheduler
+from aicost.config.settings import get_settings
+from aicost.delivery import scheduler
 from aicost.errors import InvalidInput
-from aicost.settings import get_settings
 from tests.conftest import ROOT, _clean_env
 
 pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # on a team server's PostgreSQL too
@@ -81,9 +81,9 @@ def test_a_failing_job_is_recorded_and_the_scheduler_lives_on(store):
 
 TICK = """
 from datetime import datetime
-from aicost import scheduler
-from aicost.settings import get_settings
-from aicost.store import open_store
+from aicost.delivery import scheduler
+from aicost.config.settings import get_settings
+from aicost.commands import open_store
 settings = get_settings()
 s = scheduler.Scheduler(open_store(settings), settings, scheduler.parse(settings.sync_schedule))
 print("ran" if s.tick(datetime(2026, 3, 10, 2, 0, 5)) else "skipped")

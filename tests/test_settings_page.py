@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aicost import keys, password
+from aicost.config import password
+from aicost.sources import keys
 from tests import days, fakeprovider
 
 SAVED = fakeprovider.OPENAI_KEY
@@ -146,7 +147,7 @@ PAGE_FILES = ["pages/overview.py", "pages/models.py", "pages/projects_keys.py", 
 
 
 def test_every_page_file_run_on_its_own_asks_for_the_password(app_test, store, monkeypatch):
-    from aicost import demo
+    from aicost.sources import demo
 
     demo.load(store, days.TODAY)
     monkeypatch.setenv("AICOST_DASHBOARD_PASSWORD_HASH", password.hash_password("correct horse battery"))

@@ -8,11 +8,12 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from aicost import ledger, schema
+from aicost import ledger
 from aicost.errors import LedgerError
-from aicost import spool as spool_module
-from aicost.spool import Spool
-from aicost.store import Scope, Store
+from aicost.ledger import schema
+from aicost.ledger import spool as spool_module
+from aicost.ledger.spool import Spool
+from aicost.ledger.store import Scope, Store
 
 pytestmark = pytest.mark.both_backends  # each test runs on DuckDB and on a real PostgreSQL
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from aicost import ledger, sync
-from aicost.settings import Settings
-from aicost.store import Store
+from aicost import ledger
+from aicost.config.settings import Settings
+from aicost.ledger.store import Store
+from aicost.sources import sync
 from tests import fakeprovider
 from tests.days import TODAY
 from tests.fakeprovider import AN_COST, AN_MESSAGES, OA_COMPLETIONS, OA_COSTS, OA_EMBEDDINGS
@@ -338,7 +339,7 @@ def test_spool_files_are_gone_after_a_sync(run, monkeypatch, tmp_path):
 
 
 def test_a_sync_replaces_an_imported_copy_of_the_bill_for_its_days(run, store, fake, tmp_path):
-    from aicost import imports
+    from aicost.sources import imports
 
     inside, outside = UNTIL - timedelta(days=2), SINCE - timedelta(days=5)
     f = tmp_path / "cost_export.csv"

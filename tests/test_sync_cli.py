@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from aicost.store import Store
+from aicost.ledger.store import Store
 from tests import days
 
 pytestmark = pytest.mark.dates  # "today" drives the sync window and the fake's data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aicost.store import Store
+from aicost.ledger.store import Store
 
 pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # pages on a team server's PostgreSQL too
 

@@ -16,8 +16,8 @@ from decimal import Decimal
 
 import pandas as pd
 
-from aicost import queries
-from aicost.store import Store
+from aicost.analysis import queries
+from aicost.ledger.store import Store
 
 BASELINE_DAYS = 56
 MIN_SAME_KIND = 4  # at least two weekends before a weekend day is judged

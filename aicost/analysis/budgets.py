@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from aicost import catalog, clock, fields, forecast, queries
+from aicost import clock
+from aicost.analysis import forecast, queries
 from aicost.errors import InvalidInput
-from aicost.store import Store
+from aicost.ledger import fields
+from aicost.ledger.store import Store
+from aicost.sources import catalog
 
 TABLE = "budgets"
 PERIODS = ("month", "week", "day")

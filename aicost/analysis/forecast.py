@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from aicost import queries
-from aicost.store import Store
+from aicost.analysis import queries
+from aicost.ledger.store import Store
 
 HISTORY_DAYS = 28
 MIN_HISTORY_DAYS = 7  # below this the range is widened: too little to know the rhythm

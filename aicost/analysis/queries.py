@@ -18,8 +18,11 @@ from decimal import Decimal
 import pandas as pd
 import sqlalchemy as sa
 
-from aicost import catalog, coverage, display, ledger
-from aicost.store import Store
+from aicost import display, ledger
+from aicost.ledger import coverage
+from aicost.ledger.reads import providers as providers  # re-exported: the pages and commands ask queries
+from aicost.ledger.store import Store
+from aicost.sources import catalog
 
 TOKEN_MEASURES = (
     "input_tokens", "uncached_input_tokens", "cache_read_tokens", "cache_write_tokens",
@@ -229,10 +232,6 @@ def rows(store: Store, f: Filters) -> pd.DataFrame:
         if column.sql == "BIGINT":
             frame[column.name] = frame[column.name].astype("Int64")
     return frame
-
-
-def providers(store: Store) -> list[str]:
-    return list(store.frame(f"SELECT DISTINCT provider FROM {ledger.TABLE} ORDER BY 1")["provider"])
 
 
 # -- analytics read models (pages: Overview, Models, Projects and keys, Reconciliation) -----------------------

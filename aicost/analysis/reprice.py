@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from aicost import ledger, pricing
 from aicost.errors import InvalidInput
-from aicost.store import Store
+from aicost.ledger.store import Store
 
 _REPRICED = (ledger.COST_ESTIMATED, ledger.COST_UNPRICED, ledger.COST_COVERED)
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from aicost.analysis.queries import Filters
+from aicost.config.settings import get_settings
+from aicost.errors import InvalidInput
+from aicost.ledger.store import Store
+
 # Order is the order `--help` lists them in. A module here defines:
 #   NAME = "report"; HELP = "one line"
 #   def add_arguments(parser: argparse.ArgumentParser) -> None
@@ -30,11 +35,14 @@ def shown(text: str) -> str:
 
 def window(since, until, providers):
     """Filters for --since/--until (UTC days, inclusive) and --provider options, validated."""
-    from aicost.errors import InvalidInput
-    from aicost.queries import Filters
-
     everything = Filters.everything()
     since, until = since or everything.start, until or everything.end
     if since > until:
         raise InvalidInput("--since", f"{since} is after --until {until}")
     return Filters(since, until, providers=tuple(p.strip().lower() for p in providers))
+
+
+def open_store(settings=None) -> Store:
+    """The ledger the settings name (AICOST_DATABASE_URL), for a command."""
+    settings = settings or get_settings()
+    return Store(settings.database_url, lock_timeout=settings.lock_timeout_seconds)

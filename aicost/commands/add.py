@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aicost import catalog, display, manual
-from aicost.commands import shown
-from aicost.manual import Entry
-from aicost.store import open_store
+from aicost import display
+from aicost.commands import open_store, shown
+from aicost.sources import catalog, manual
+from aicost.sources.manual import Entry
 
 NAME = "add"
 HELP = "add a manual entry: a day's or a period's cost or tokens (Groq, Perplexity, Copilot, local models ...)"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aicost import alerts, clock, notify
+from aicost import clock
 from aicost.cli import utc_day
+from aicost.commands import open_store
+from aicost.config.settings import get_settings
+from aicost.delivery import alerts, notify
 from aicost.errors import AicostError, DeliveryError, InvalidInput
-from aicost.settings import get_settings
-from aicost.store import open_store
 
 NAME = "alerts"
 HELP = "check budgets and anomalies and send the alerts that are due (each once), or send a test message"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from aicost import clock, demo
-from aicost.store import open_store
+from aicost import clock
+from aicost.commands import open_store
+from aicost.sources import demo
 
 NAME = "demo"
 HELP = "load 90 days of demo data (source='demo'); --remove deletes it and nothing else"

@@ -6,9 +6,9 @@ import argparse
 import sys
 from decimal import Decimal
 
-from aicost import display, manual
-from aicost.commands import shown
-from aicost.store import open_store
+from aicost import display
+from aicost.commands import open_store, shown
+from aicost.sources import manual
 
 NAME = "entries"
 HELP = "list manual and imported rows, or delete one by id (API rows are read-only)"

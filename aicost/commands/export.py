@@ -7,11 +7,11 @@ import os
 import sys
 from pathlib import Path
 
-from aicost import export, focus, queries
+from aicost.analysis import queries
 from aicost.cli import utc_day
-from aicost.commands import window
+from aicost.commands import open_store, window
+from aicost.delivery import export, focus
 from aicost.errors import InvalidInput
-from aicost.store import open_store
 
 NAME = "export"
 HELP = "every ledger row in the window as CSV, JSON or FOCUS-style CSV (stdout or --output FILE)"

@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 
-from aicost import password
+from aicost.config import password
 from aicost.errors import InvalidInput
 
 NAME = "hash-password"

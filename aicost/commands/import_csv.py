@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aicost import imports
-from aicost.store import open_store
+from aicost.commands import open_store
+from aicost.sources import imports
 
 NAME = "import"
 HELP = ("import a CSV: an OpenAI or Anthropic Console usage or cost export, a GitHub billing or Copilot usage "

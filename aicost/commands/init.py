@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from aicost.store import open_store
+from aicost.commands import open_store
 
 NAME = "init"
 HELP = "create the ledger if missing, or upgrade an older one in place (make run does this)"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from aicost import transfer
-from aicost.settings import get_settings
-from aicost.store import Store
+from aicost.config.settings import get_settings
+from aicost.ledger import transfer
+from aicost.ledger.store import Store
 
 NAME = "migrate-ledger"
 HELP = "copy every table of the ledger (AICOST_DATABASE_URL, or --from) into an empty ledger at --to, verified"

@@ -8,10 +8,12 @@ from decimal import Decimal
 
 import pandas as pd
 
-from aicost import catalog, display, export, queries
+from aicost import display
+from aicost.analysis import queries
 from aicost.cli import utc_day
-from aicost.commands import shown, window
-from aicost.store import open_store
+from aicost.commands import open_store, shown, window
+from aicost.delivery import export
+from aicost.sources import catalog
 
 NAME = "report"
 HELP = "spend and tokens by day, ISO week, month, provider, model or project (UTC days, bounds inclusive)"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from aicost import reprice
+from aicost.analysis import reprice
 from aicost.cli import utc_day
-from aicost.store import open_store
+from aicost.commands import open_store
 
 NAME = "reprice"
 HELP = ("re-estimate every row with token counts at the tier it was billed at, with the current rules and prices "

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aicost import providers, sync
+from aicost import sources as providers
 from aicost.cli import utc_day
-from aicost.settings import get_settings
-from aicost.store import open_store
+from aicost.commands import open_store
+from aicost.config.settings import get_settings
+from aicost.sources import sync
 
 NAME = "sync"
 HELP = "fetch usage and billed cost from OpenAI and Anthropic into the ledger (UTC days, bounds inclusive)"

@@ -10,9 +10,12 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = f"duckdb:///{ROOT / 'data' / 'aicost.duckdb'}"
-DEFAULT_SECRETS_FILE = ROOT / "data" / "keys.json"
+from aicost.config import channels
+from aicost.config.paths import DEFAULT_DATABASE_URL, DEFAULT_SECRETS_FILE, ROOT
+from aicost.config.secrets import SecretsFile
+from aicost.errors import AicostError, InvalidInput
+
+__all__ = ["DEFAULT_DATABASE_URL", "DEFAULT_SECRETS_FILE", "ROOT", "Settings", "get_settings"]
 
 
 class Settings(BaseSettings):
@@ -71,32 +74,28 @@ class Settings(BaseSettings):
 
 
 class _SavedKeys(PydanticBaseSettingsSource):
-    """Admin keys and alert channels saved by the settings page (aicost.keys.KeyFile at secrets_file)."""
+    """Admin keys and alert channels saved by the settings page (aicost.config.secrets.SecretsFile at secrets_file)."""
 
     def get_field_value(self, field, field_name):
         return None, field_name, False
 
     def __call__(self) -> dict:
-        from aicost import notify
-        from aicost.errors import AicostError
-        from aicost.keys import KeyFile
-
         log = logging.getLogger(__name__)
         try:
-            saved = KeyFile(self.current_state.get("secrets_file") or DEFAULT_SECRETS_FILE).load()
+            saved = SecretsFile(self.current_state.get("secrets_file") or DEFAULT_SECRETS_FILE).load()
         except AicostError as exc:  # a damaged key file must not stop reports and pages: warn, run without it
             log.warning("%s", exc)
             return {}
         out = {name: value for name, value in saved.items()
                if name.endswith("_admin_key") and name in self.settings_cls.model_fields}
-        for channel, names in notify.FIELDS.items():
+        for channel, names in channels.FIELDS.items():
             if any(self.current_state.get(name) for name in names):
                 continue  # the environment sets this channel: none of its saved fields is mixed in
             values = {name: saved[name] for name in names if name in saved}
             if not values:
                 continue
             try:
-                out.update(notify.validate(channel, values))
+                out.update(channels.validate(channel, values))
             except AicostError as exc:  # edited by hand into something unusable: warn, run without the channel
                 log.warning("the saved %s settings are not used: %s", channel, exc)
         return out
@@ -109,8 +108,6 @@ def get_settings(**overrides) -> Settings:
         InvalidInput: a setting's value cannot be read; named as its environment variable, its value not shown
             (it may be a secret).
     """
-    from aicost.errors import InvalidInput
-
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -20,9 +20,12 @@ from decimal import Decimal
 import pandas as pd
 import sqlalchemy as sa
 
-from aicost import anomalies, budgets, catalog, clock, display, notify
+from aicost import clock, display
+from aicost.analysis import anomalies, budgets
+from aicost.delivery import notify
 from aicost.errors import DeliveryError
-from aicost.store import Store
+from aicost.ledger.store import Store
+from aicost.sources import catalog
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from aicost import catalog, export, ledger
+from aicost import ledger
+from aicost.delivery import export
+from aicost.sources import catalog
 
 COLUMNS = (
     "BilledCost", "EffectiveCost", "ListCost", "BillingCurrency",

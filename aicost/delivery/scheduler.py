@@ -21,8 +21,10 @@ import sqlalchemy as sa
 from croniter import croniter
 
 from aicost import clock
+from aicost.delivery import alerts
 from aicost.errors import AicostError, InvalidInput
-from aicost.store import Store
+from aicost.ledger.store import Store
+from aicost.sources import sync
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +111,6 @@ def recent(store: Store, limit: int = 10) -> pd.DataFrame:
 
 def sync_then_check(store: Store, settings, now: datetime) -> tuple[bool, str]:
     """The scheduled job: sync every provider with a key, then check alerts. Returns (ok, one-line summary)."""
-    from aicost import alerts, sync
-
     lines, ok = [], True
     try:
         for outcome in sync.sync(store, settings):

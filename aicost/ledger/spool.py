@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from aicost import ledger
 from aicost.errors import LedgerError
+from aicost.ledger.arrow import check_keys, to_arrow
 
 GROUP_ROWS = 65_536  # rows of Arrow batches held before they go to disk as one Parquet row group
 
@@ -48,8 +49,6 @@ class Spool:
 
     def write(self, table: pa.Table) -> None:
         """Append an Arrow table of the ledger's schema; a NULL in a natural-key column is refused."""
-        from aicost.store import check_keys  # the store imports this module
-
         if self._writer is None:
             raise LedgerError("the spool is closed")
         check_keys(table)
@@ -67,8 +66,6 @@ class Spool:
 
     def extend(self, rows: Iterable[Mapping[str, Any]], batch_rows: int) -> None:
         """Append row dicts, converting every batch_rows of them to Arrow as they arrive."""
-        from aicost.store import to_arrow  # the store imports this module
-
         batch: list[Mapping[str, Any]] = []
         for row in rows:
             batch.append(row)

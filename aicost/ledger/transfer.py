@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from aicost import ledger
 from aicost.errors import LedgerError
-from aicost.store import Store
+from aicost.ledger.store import Store
 
 BATCH_ROWS = 50_000
 # Sums compared on the ledger table besides its row count: the money and the main token counts.

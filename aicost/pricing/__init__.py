@@ -21,28 +21,18 @@ from genai_prices import Usage
 from genai_prices.data_snapshot import get_snapshot
 from genai_prices.types import ModelPrice, TieredPrices
 
-from aicost import clock, ledger, price_rules
+from aicost import clock, ledger
 from aicost.errors import InvalidInput
+from aicost.pricing import rules as price_rules
+from aicost.sources import registry
+from aicost.sources.source import SAME
 
 GENAI_PRICES_VERSION = _version("genai-prices")
 PRICE_SOURCE = f"genai-prices {GENAI_PRICES_VERSION}"
 UNKNOWN_TIER = "tier price unknown, priced at standard"
 
-# Our provider slugs -> genai-prices provider ids. Slugs not listed are tried as genai-prices ids as they are
-# (mistral, deepseek, together ...); None means "never priced from a table" (a local model has no list price).
-_GENAI_PROVIDER: dict[str, str | None] = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "groq": "groq",
-    "perplexity": "perplexity",
-    "github-copilot": "github-copilot",
-    "google": "google",
-    "gemini": "google",
-    "xai": "x-ai",
-    "x-ai": "x-ai",
-    "bedrock": "aws",
-    "local": None,
-}
+# genai-prices provider ids of names that are not one of our sources' slugs (a source's own id is in the registry)
+_GENAI_ALIASES: dict[str, str] = {"gemini": "google", "x-ai": "x-ai", "bedrock": "aws"}
 # what each context_window value says about the input size of every request behind it (Anthropic's enum)
 _WINDOWS = {"0-200k": (0, 200_000), "200k-1M": (200_000, 1_000_000)}
 _STANDARD_TIERS = ("", "default", "auto", "standard")
@@ -110,7 +100,10 @@ class Estimate:
 
 def genai_provider(provider: str) -> str | None:
     """The genai-prices provider id for one of our provider slugs (None: not priced from a table)."""
-    return _GENAI_PROVIDER.get(provider, provider)
+    source = registry.get(provider)
+    if source is None:
+        return _GENAI_ALIASES.get(provider, provider)  # tried as a genai-prices id as it is (mistral, deepseek ...)
+    return provider if source.genai_id == SAME else source.genai_id
 
 
 def _count(field: str, value: int | None) -> int:

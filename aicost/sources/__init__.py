@@ -1,54 +1,18 @@
-"""Provider clients: one module per provider, each implementing the small Provider protocol below."""
+"""Sources of spend: each provider one package (its descriptor in __init__, its client, normalisation and CSV
+formats beside it), listed once in registry.py. This module builds a synced provider's client from the settings."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Protocol
+from collections.abc import Callable
 
-from aicost.http import Client
+from aicost.sources import registry
+from aicost.sources.keys import clean, env_name
+from aicost.sources.source import Provider, Window
 
-NAMES = ("openai", "anthropic")
+__all__ = ["NAMES", "Provider", "Window", "build", "key_of", "usable_key"]
 
-
-@dataclass(frozen=True)
-class Window:
-    """UTC days since..until, both inclusive."""
-
-    since: date
-    until: date
-
-    @property
-    def start(self) -> datetime:
-        """Naive UTC midnight opening the first day."""
-        return datetime.combine(self.since, datetime.min.time())
-
-    @property
-    def end(self) -> datetime:
-        """Naive UTC midnight after the last day (exclusive)."""
-        return datetime.combine(self.until + timedelta(days=1), datetime.min.time())
-
-    @property
-    def days(self) -> int:
-        return (self.until - self.since).days + 1
-
-    def __str__(self) -> str:
-        return f"{self.since.isoformat()}..{self.until.isoformat()}"
-
-
-class Provider(Protocol):
-    """What sync needs from a provider."""
-
-    name: str
-    client: Client
-
-    def fetch(self, window: Window) -> Iterator[dict]:
-        """Ledger rows (partial dicts) for every usage and cost bucket of the window."""
-
-    def check(self) -> None:
-        """One cheap request that raises an aicost.errors.ProviderError if the key does not work."""
+NAMES = registry.SYNCED  # the providers synced from their own billing APIs, in sync order
 
 
 def key_of(settings, name: str) -> str | None:
@@ -64,21 +28,14 @@ def usable_key(settings, name: str) -> str:
     Raises:
         InvalidInput: naming the setting and the character, never showing the key.
     """
-    from aicost.keys import clean, env_name
-
     return clean(key_of(settings, name), env_name(name))
 
 
 def build(name: str, settings, *, sleep: Callable[[float], None] = time.sleep) -> Provider:
     """The provider `name` configured from the settings (its key must be set; see key_of)."""
-    if name == "openai":
-        from aicost.providers.openai import OpenAI
-
-        return OpenAI(settings.openai_base_url, usable_key(settings, name), timeout=settings.request_timeout_seconds,
-                      max_retries=settings.max_retries, sleep=sleep)
-    if name == "anthropic":
-        from aicost.providers.anthropic import Anthropic
-
-        return Anthropic(settings.anthropic_base_url, usable_key(settings, name),
-                         timeout=settings.request_timeout_seconds, max_retries=settings.max_retries, sleep=sleep)
-    raise ValueError(f"unknown provider {name!r}")
+    source = registry.get(name)
+    if source is None or not source.usage_api:
+        raise ValueError(f"unknown provider {name!r}")
+    return source.client_class()(getattr(settings, f"{name}_base_url"), usable_key(settings, name),
+                                 timeout=settings.request_timeout_seconds, max_retries=settings.max_retries,
+                                 sleep=sleep)

@@ -1,75 +1,25 @@
-"""Provider names: slugs, display names, aliases and where to find numbers for providers without a usage API."""
+"""Provider names: slugs, display names, aliases and where to find numbers for providers without a usage API,
+all read from the registry of sources."""
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 
 from aicost.errors import InvalidInput
+from aicost.sources import registry
+from aicost.sources.source import Source
 
-
-@dataclass(frozen=True)
-class ProviderInfo:
-    slug: str
-    name: str
-    usage_api: bool  # True when aicost can sync it from a billing/usage API
-    help: str = ""  # where a user finds the numbers to enter by hand
-
-
-PROVIDERS: dict[str, ProviderInfo] = {
-    p.slug: p
-    for p in (
-        ProviderInfo("openai", "OpenAI", True),
-        ProviderInfo("anthropic", "Anthropic", True),
-        ProviderInfo(
-            "groq", "Groq", False,
-            "Groq console → Dashboard → Usage shows spend and tokens per model and day (per project under "
-            "Projects). Enter a day's or a month's cost, or the tokens for an estimate.",
-        ),
-        ProviderInfo(
-            "perplexity", "Perplexity", False,
-            "Perplexity → Settings → Usage Metrics shows tokens and requests; Invoice history (API Billing) "
-            "has the monthly amounts. A monthly invoice is best entered as a period.",
-        ),
-        ProviderInfo(
-            "github-copilot", "GitHub Copilot", False,
-            "GitHub → Settings → Billing and licensing → Usage: download the usage report (CSV: the Copilot "
-            "premium request or AI credits report, or the metered usage report with seats) and import it "
-            "below, or enter the month's net amount. Seats are seats × plan price per month.",
-        ),
-        ProviderInfo(
-            "local", "Local model", False,
-            "Models you run yourself (Ollama, vLLM, llama.cpp). Mark the entry self-hosted for a cost of $0 by "
-            "intent, or enter what the hardware or hosting cost you.",
-        ),
-        # providers aicost names and colours, whose spend is entered or imported for now
-        ProviderInfo("mistral", "Mistral", False),
-        ProviderInfo("xai", "xAI", False),
-        ProviderInfo("google", "Google", False),
-        ProviderInfo("openrouter", "OpenRouter", False),
-        ProviderInfo("deepseek", "DeepSeek", False),
-        ProviderInfo("together", "Together AI", False),
-    )
-}
+PROVIDERS: dict[str, Source] = dict(registry.BY_SLUG)
 
 MAX_NAME = 64  # a provider's name, as typed: longer is a paste gone wrong
 
 # Names people type -> slug (after case-folding and collapsing spaces).
-_ALIASES = {
-    "open ai": "openai", "chatgpt": "openai",
-    "claude": "anthropic",
-    "groq cloud": "groq", "groqcloud": "groq",
-    "perplexity ai": "perplexity", "pplx": "perplexity",
-    "github copilot": "github-copilot", "copilot": "github-copilot", "github-copilot": "github-copilot",
-    "local model": "local", "local models": "local", "self-hosted": "local", "self hosted": "local",
-    "ollama": "local", "vllm": "local", "llama.cpp": "local", "lm studio": "local",
-    "together ai": "together", "mistral ai": "mistral", "x.ai": "xai", "grok": "xai",
-    "gemini": "google", "google gemini": "google",
-}
+_ALIASES = {alias: s.slug for s in registry.ALL for alias in s.aliases}
 _NAMES = {info.name.casefold(): slug for slug, info in PROVIDERS.items()}
 # Providers the manual-entry form offers by name, in order (then "Other…").
-MANUAL_CHOICES = ("groq", "perplexity", "github-copilot", "local", "openai", "anthropic")
+MANUAL_CHOICES = tuple(s.slug for s in sorted((s for s in registry.ALL if s.manual_order is not None),
+                                               key=lambda s: s.manual_order))
 
 
 def normalize_provider(text: str | None) -> str:
@@ -100,7 +50,7 @@ def display_name(slug: str) -> str:
     return info.name if info else slug
 
 
-def info(slug: str) -> ProviderInfo | None:
+def info(slug: str) -> Source | None:
     return PROVIDERS.get(slug)
 
 

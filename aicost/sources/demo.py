@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from aicost import ledger, pricing
-from aicost.store import Store, UpsertResult
+from aicost.ledger.store import Store, UpsertResult
 
 DAYS = 90
 SPIKE_DAYS_AGO = 12  # one visible spike: a runaway batch job on OpenAI gpt-4.1

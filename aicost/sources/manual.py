@@ -10,10 +10,12 @@ from decimal import Decimal
 import pandas as pd
 import sqlalchemy as sa
 
-from aicost import catalog, fields, ledger, pricing, queries
+from aicost import ledger, pricing
+from aicost.config.settings import Settings, get_settings
 from aicost.errors import InvalidInput
-from aicost.settings import Settings, get_settings
-from aicost.store import Store
+from aicost.ledger import fields, reads
+from aicost.ledger.store import Store
+from aicost.sources import catalog
 
 CONFIDENCE_MANUAL = "user-entered"
 CONFIDENCE_IMPORT = "imported"
@@ -159,9 +161,10 @@ def check_provider(store: Store, typed: str | None, *, new_provider: bool = Fals
         slug = catalog.normalize_provider(typed)
     except InvalidInput as exc:
         raise InvalidInput(names.get("provider", "provider"), exc.reason) from None
-    if new_provider or catalog.known(slug) or queries.has_value(store, "provider", slug):
+    in_ledger = reads.providers(store)
+    if new_provider or catalog.known(slug) or slug in in_ledger:
         return slug
-    near = catalog.suggest(typed or "", queries.providers(store))
+    near = catalog.suggest(typed or "", in_ledger)
     confirm = f"add a new provider by this name, confirm it with {names.get('new_provider', 'new_provider')}"
     hint = f"did you mean {near}? To {confirm}" if near else f"to {confirm}"
     raise InvalidInput(names.get("provider", "provider"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aicost.errors import InvalidResponse
-from aicost.http import Client
+from aicost.sources.http import Client
 
 MAX_PAGES = 1000  # a runaway cursor is a provider bug, not a reason to loop forever
 

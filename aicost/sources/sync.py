@@ -11,12 +11,15 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
+from pydantic import SecretStr
 
-from aicost import clock, coverage, ledger, providers, redact
+from aicost import clock, ledger, redact
+from aicost import sources as providers
 from aicost.errors import AicostError, InvalidInput, LedgerError
-from aicost.providers import Window
-from aicost.spool import Spool
-from aicost.store import Scope, Store, UpsertResult
+from aicost.ledger import coverage
+from aicost.ledger.spool import Spool
+from aicost.ledger.store import Scope, Store, UpsertResult
+from aicost.sources import Window, keys
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +210,20 @@ def check(settings, name: str) -> None:
         provider.check()
     finally:
         provider.client.close()
+
+
+def check_key(settings, name: str, key: str | None = None) -> None:
+    """Test a key with the provider's one cheap request (check): the typed key, else the effective one.
+
+    Raises:
+        InvalidInput: there is no key to test.
+        aicost.errors.ProviderError: the provider refused it; the message is plain words without the key.
+    """
+    if key is not None and key.strip():
+        settings = settings.model_copy(update={keys.field(name): SecretStr(keys.clean(key))})
+    if getattr(settings, keys.field(name)) is None:
+        raise InvalidInput("key", "there is no key to test: paste one first")
+    check(settings, name)
 
 
 class _Rollback(Exception):

@@ -6,10 +6,11 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from aicost import clock, normalize
-from aicost.http import Client
-from aicost.providers import Window
-from aicost.providers.paging import iter_buckets
+from aicost import clock
+from aicost.sources import Window
+from aicost.sources.anthropic import normalize as anthropic_rows
+from aicost.sources.http import Client
+from aicost.sources.paging import iter_buckets
 
 VERSION = "2023-06-01"
 MESSAGES = "/v1/organizations/usage_report/messages"
@@ -43,7 +44,7 @@ class Anthropic:
             params = {"starting_at": _rfc3339(window.start), "ending_at": _rfc3339(window.end), "bucket_width": "1d",
                       "limit": limit, "group_by[]": list(group_by)}
             for bucket in iter_buckets(self.client, path, params):
-                yield from normalize.anthropic_bucket(report, bucket)
+                yield from anthropic_rows.bucket(report, bucket)
 
     def check(self) -> None:
         """One single-bucket cost report request: proves the key is an admin key of the organisation."""

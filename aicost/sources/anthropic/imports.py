@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
-from aicost import ledger, manual, pricing
-from aicost.imports.format import Context, Format, Line, Skip, amount, count, empty, text
+from aicost import ledger, pricing
+from aicost.sources import manual
+from aicost.sources.imports.format import Context, Format, Line, Skip, amount, count, empty, text
 
 # the Console prints the API's context_window enum its own way
 _CONTEXT_WINDOWS = {"≤200k": "0-200k", "<=200k": "0-200k", "0-200k": "0-200k", ">200k": "200k-1M",
@@ -116,3 +117,6 @@ def recognise(names: set[str], file_name: str) -> Format | None:
     if "costusd" in names:
         return COST
     return None
+
+
+FORMATS = (USAGE, COST)  # its CSV exports, for the registry (aicost.sources.source.Source.formats)

@@ -21,8 +21,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from aicost import fields, ledger, manual
-from aicost.imports.format import NOT_AI, Context, Format, Line, Skip, amount, count, empty, number, text
+from aicost import ledger
+from aicost.ledger import fields
+from aicost.sources import manual
+from aicost.sources.imports.format import NOT_AI, Context, Format, Line, Skip, amount, count, empty, number, text
 
 PROVIDER = "github-copilot"
 AI_PRODUCTS = ("copilot", "spark")  # products whose lines are AI spend
@@ -163,3 +165,6 @@ def recognise(names: set[str], file_name: str) -> Format | None:
     if {"model", "totalmonthlyquota"} <= names and names & {"exceedsquota", "exceedsmonthlyquota"}:
         return REQUESTS
     return None
+
+
+FORMATS = (REPORT, USAGE_REPORT, REQUESTS)  # its CSV exports, for the registry (aicost.sources.source.Source.formats)

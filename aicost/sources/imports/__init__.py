@@ -22,22 +22,24 @@ from pathlib import Path
 import pyarrow as pa
 import sqlalchemy as sa
 
-from aicost import clock, coverage, ledger
+from aicost import clock, ledger
+from aicost.config.settings import Settings, get_settings
 from aicost.errors import InvalidInput
-from aicost.imports import anthropic, github, openai, template
-from aicost.imports.csvfile import canon, read, shape_problem
-from aicost.imports.format import NO_USAGE, Context, Format, Skip
-from aicost.imports.template import TEMPLATE_COLUMNS, template_csv
-from aicost.settings import Settings, get_settings
-from aicost.store import Store, UpsertResult
+from aicost.ledger import coverage
+from aicost.ledger.store import Store, UpsertResult
+from aicost.sources import registry
+from aicost.sources.imports import template
+from aicost.sources.imports.csvfile import canon, read, shape_problem
+from aicost.sources.imports.format import NO_USAGE, Context, Format, Skip
+from aicost.sources.imports.template import TEMPLATE_COLUMNS, template_csv
 
 __all__ = ["FORMATS", "MAX_PROBLEMS", "TEMPLATE_COLUMNS", "FileRejected", "ImportResult", "canon", "detect",
            "import_bytes", "import_file", "parse", "template_csv"]
 
-# in the order a header is tried against them
-_RECOGNISERS = (anthropic.recognise, github.recognise, template.recognise, openai.recognise)
-ALL: tuple[Format, ...] = (anthropic.USAGE, anthropic.COST, openai.USAGE, openai.COST, github.REPORT,
-                           github.USAGE_REPORT, github.REQUESTS, template.GENERIC)
+# each source's CSV formats, from the registry; the generic template is tried first, then each source in turn
+_MODULES = tuple(m for m in (s.format_module() for s in registry.ALL) if m is not None)
+_RECOGNISERS = (template.recognise, *(m.recognise for m in _MODULES))
+ALL: tuple[Format, ...] = (*(f for m in _MODULES for f in m.FORMATS), template.GENERIC)
 BY_NAME: dict[str, Format] = {f.name: f for f in ALL}
 FORMATS: tuple[str, ...] = tuple(BY_NAME)
 MAX_PROBLEMS = 20  # rows listed in a rejection; the rest are counted

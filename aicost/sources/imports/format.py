@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from aicost import fields
-from aicost.settings import Settings
+from aicost.config.settings import Settings
+from aicost.ledger import fields
 
 NO_USAGE = "no usage"  # a line whose every measure is empty or zero: a day without use, nothing to add
 NOT_AI = "not AI spend"  # a line of another product on a bill that covers more (GitHub Actions, storage ...)

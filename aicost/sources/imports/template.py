@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from aicost import fields, manual
-from aicost.imports.format import Context, Format, Line
+from aicost.ledger import fields
+from aicost.sources import manual
+from aicost.sources.imports.format import Context, Format, Line
 
 TEMPLATE_COLUMNS = (
     "date", "end_date", "provider", "model", "project", "requests", "input_tokens", "output_tokens",

@@ -6,10 +6,11 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
-from aicost import clock, normalize
-from aicost.http import Client
-from aicost.providers import Window
-from aicost.providers.paging import iter_buckets
+from aicost import clock
+from aicost.sources import Window
+from aicost.sources.http import Client
+from aicost.sources.openai import normalize as openai_rows
+from aicost.sources.paging import iter_buckets
 
 COMPLETIONS = "/organization/usage/completions"
 EMBEDDINGS = "/organization/usage/embeddings"
@@ -40,7 +41,7 @@ class OpenAI:
             params = {"start_time": _unix(window.start), "end_time": _unix(window.end), "bucket_width": "1d",
                       "limit": limit, "group_by": list(group_by)}
             for bucket in iter_buckets(self.client, path, params):
-                yield from normalize.openai_bucket(endpoint, bucket)
+                yield from openai_rows.bucket(endpoint, bucket)
 
     def check(self) -> None:
         """One single-bucket costs request: proves the key is an admin key of the organisation."""

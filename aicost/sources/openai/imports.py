@@ -8,9 +8,12 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aicost import fields, ledger, manual, normalize
+from aicost import ledger
 from aicost.errors import InvalidInput
-from aicost.imports.format import Context, Format, Line, Skip, amount, count, empty, number, text
+from aicost.ledger import fields
+from aicost.sources import manual
+from aicost.sources.imports.format import Context, Format, Line, Skip, amount, count, empty, number, text
+from aicost.sources.openai import normalize as openai_rows
 
 TIME = frozenset({"starttime", "endtime", "starttimeiso", "endtimeiso"})
 
@@ -33,7 +36,7 @@ def _usage(line: Line, ctx: Context) -> list[dict]:
     endpoint = re.match(r"([a-z_]+?)_usage", Path(ctx.origin).name)
     uncached = line.get("inputuncachedtokens")
     # batch folded into the tier as the API sync does ('default+batch'), so batch rows keep their own key
-    tier = normalize.openai_service_tier(line.get("servicetier"), fields.flag(line.get("batch"), "batch"))
+    tier = openai_rows.service_tier(line.get("servicetier"), fields.flag(line.get("batch"), "batch"))
     entry = manual.Entry(
         provider="openai", date=day(line), model=line.get("model"), input_tokens=line.get("inputtokens") or "0",
         output_tokens=line.get("outputtokens") or "0", requests=line.get("nummodelrequests"),
@@ -48,7 +51,7 @@ def _usage(line: Line, ctx: Context) -> list[dict]:
 
 
 def _modalities(line: Line) -> dict:
-    """The audio and image parts, as the ledger keeps them (see normalize.openai_modalities: the export's
+    """The audio and image parts, as the ledger keeps them (see aicost.sources.openai.normalize.modalities: the export's
     input_audio_tokens is the uncached part beside input_cached_audio_tokens)."""
     out = {}
     for kind in ("audio", "image"):
@@ -116,3 +119,6 @@ def recognise(names: set[str], file_name: str) -> Format | None:
     if names & {"endtime", "endtimeiso", "nummodelrequests", "inputtokens"}:
         return USAGE
     return None
+
+
+FORMATS = (USAGE, COST)  # its CSV exports, for the registry (aicost.sources.source.Source.formats)

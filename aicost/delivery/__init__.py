@@ -1,0 +1,1 @@
+"""Delivery: what leaves aicost (alerts and their channels, the scheduled sync, CSV/JSON and FOCUS exports)."""
