@@ -4,6 +4,8 @@ never imports streamlit (DEVELOPERS.md, "The map of aicost/")."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -98,3 +100,23 @@ def test_the_floors_are_checked_on_the_real_layout():
     assert {"aicost.sources.openai", "aicost.sources.anthropic", "aicost.sources.github"} <= _PROVIDER_PACKAGES
     assert ("aicost.sources.registry" in GRAPH["aicost.sources.catalog"][0]
             and "aicost.sources.catalog" in GRAPH["aicost.pricing"][0] | GRAPH["aicost.analysis.queries"][0])
+
+
+def test_every_module_imports_first():
+    """Each module imported before any other of aicost (a package's __init__ that imports its own users would
+    fail here, as a static graph cannot see)."""
+    code = """
+import importlib, sys
+failed = []
+for name in sys.argv[1:]:
+    for loaded in [m for m in sys.modules if m == "aicost" or m.startswith("aicost.")]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        failed.append(f"{name}: {type(exc).__name__}: {exc}")
+print("\\n".join(failed))
+"""
+    names = [m for m in MODULES if m != "aicost.__main__"]
+    out = subprocess.run([sys.executable, "-c", code, *names], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

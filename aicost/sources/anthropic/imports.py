@@ -8,7 +8,7 @@ import re
 
 from aicost import ledger, pricing
 from aicost.sources import manual
-from aicost.sources.imports.format import Context, Format, Line, Skip, amount, count, empty, text
+from aicost.sources.files.format import Context, Format, Line, Skip, amount, count, empty, text
 
 # the Console prints the API's context_window enum its own way
 _CONTEXT_WINDOWS = {"≤200k": "0-200k", "<=200k": "0-200k", "0-200k": "0-200k", ">200k": "200k-1M",

@@ -24,7 +24,7 @@ from decimal import Decimal
 from aicost import ledger
 from aicost.ledger import fields
 from aicost.sources import manual
-from aicost.sources.imports.format import NOT_AI, Context, Format, Line, Skip, amount, count, empty, number, text
+from aicost.sources.files.format import NOT_AI, Context, Format, Line, Skip, amount, count, empty, number, text
 
 PROVIDER = "github-copilot"
 AI_PRODUCTS = ("copilot", "spark")  # products whose lines are AI spend

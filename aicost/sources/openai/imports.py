@@ -12,7 +12,7 @@ from aicost import ledger
 from aicost.errors import InvalidInput
 from aicost.ledger import fields
 from aicost.sources import manual
-from aicost.sources.imports.format import Context, Format, Line, Skip, amount, count, empty, number, text
+from aicost.sources.files.format import Context, Format, Line, Skip, amount, count, empty, number, text
 from aicost.sources.openai import normalize as openai_rows
 
 TIME = frozenset({"starttime", "endtime", "starttimeiso", "endtimeiso"})

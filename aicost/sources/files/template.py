@@ -7,7 +7,7 @@ import io
 
 from aicost.ledger import fields
 from aicost.sources import manual
-from aicost.sources.imports.format import Context, Format, Line
+from aicost.sources.files.format import Context, Format, Line
 
 TEMPLATE_COLUMNS = (
     "date", "end_date", "provider", "model", "project", "requests", "input_tokens", "output_tokens",

@@ -28,10 +28,10 @@ from aicost.errors import InvalidInput
 from aicost.ledger import coverage
 from aicost.ledger.store import Store, UpsertResult
 from aicost.sources import registry
-from aicost.sources.imports import template
-from aicost.sources.imports.csvfile import canon, read, shape_problem
-from aicost.sources.imports.format import NO_USAGE, Context, Format, Skip
-from aicost.sources.imports.template import TEMPLATE_COLUMNS, template_csv
+from aicost.sources.files import template
+from aicost.sources.files.csvfile import canon, read, shape_problem
+from aicost.sources.files.format import NO_USAGE, Context, Format, Skip
+from aicost.sources.files.template import TEMPLATE_COLUMNS, template_csv
 
 __all__ = ["FORMATS", "MAX_PROBLEMS", "TEMPLATE_COLUMNS", "FileRejected", "ImportResult", "canon", "detect",
            "import_bytes", "import_file", "parse", "template_csv"]
