@@ -23,7 +23,7 @@ from aicost.ledger.store import Store  # noqa: E402
 from aicost.sources import sync  # noqa: E402
 from bench.common import print_table  # noqa: E402
 from tests import fakeprovider  # noqa: E402
-from tests.test_estimates import accuracy  # noqa: E402
+from tests.pricing.test_estimates import accuracy  # noqa: E402
 
 DAY = date(2026, 11, 30)  # the fake's today: the figures are the same on every run
 
@@ -32,7 +32,7 @@ def _naive(store: Store) -> dict[tuple[str, str, str], Decimal]:
     rows = store.frame("SELECT provider, model, item, service_tier, bucket_start, input_tokens, output_tokens,"
                        " cache_read_tokens, cache_write_tokens FROM usage WHERE cost_status = 'covered'")
     out: dict[tuple[str, str, str], Decimal] = {}
-    from tests.test_estimates import _tier
+    from tests.pricing.test_estimates import _tier
 
     rows = rows.astype(object).where(rows.notna(), None)
     for r in rows.to_dict("records"):

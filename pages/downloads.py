@@ -5,7 +5,7 @@ checked), until a later script run of some session cleans it up; with the dashbo
 would be reachable outside the login, also after the browser closed. Every download here is generated only
 when a logged-in session clicks it (a callable), and the file is deleted FETCH_GRACE_SECONDS after it was first
 fetched (the browser may probe it before it downloads it), or after EXPIRY_SECONDS if it never is. This reaches into Streamlit's media storage (pinned streamlit 1.67):
-tests/test_e2e_login.py fetches a download's URL again without a session and expects nothing."""
+tests/pages/test_e2e_login.py fetches a download's URL again without a session and expects nothing."""
 
 from __future__ import annotations
 

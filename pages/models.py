@@ -75,5 +75,6 @@ with right:
         fig.update_traces(hovertemplate="%{x|%d %b %Y} · %{fullData.name}: $%{y:,.2f}<extra></extra>")
         fig.update_layout(margin=dict(t=40, b=0))
         ui.day_axis(fig, f)
+        ui.money_axis(fig, trend["Spend"])
         ui.legend_below(fig)
         st.plotly_chart(fig, width="stretch")

@@ -83,6 +83,7 @@ def selected_period(f: queries.Filters) -> None:
     fig.update_layout(barmode="stack", margin=dict(t=40, b=0))
     ui.day_axis(fig, f)
     ui.money_hover(fig)
+    ui.money_axis(fig, daily_by.groupby("day")["Spend"].sum())
     ui.legend_below(fig)
     watch.mark_anomalies(fig, f, daily_by)
     st.plotly_chart(fig, width="stretch")
@@ -113,6 +114,7 @@ def selected_period(f: queries.Filters) -> None:
                          labels={"Spend": "Spend (USD)", "Model": ""})
             fig.update_layout(margin=dict(t=10, b=0), height=300, yaxis={"categoryorder": "total ascending"})
             ui.money_hover(fig, value="x", label="y", day=False)
+            ui.money_axis(fig, chart.groupby("Model")["Spend"].sum(), axis="x")
             ui.legend_below(fig)
             st.plotly_chart(fig, width="stretch")
 

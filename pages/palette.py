@@ -1,5 +1,5 @@
 """One colour per provider on every page and in every run: the known providers' own colours, told apart from
-each other (CIE76 ΔE ≥ 20, tests/test_palette.py), and for any other provider a colour chosen from its name,
+each other (CIE76 ΔE ≥ 20, tests/pages/test_palette.py), and for any other provider a colour chosen from its name,
 so it does not change between pages or as data is added."""
 
 from __future__ import annotations

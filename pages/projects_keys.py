@@ -48,6 +48,7 @@ if not spent.empty:
     fig.update_layout(margin=dict(t=40, b=0), yaxis={"categoryorder": "total ascending"},
                       height=160 + 32 * len(spent))
     ui.money_hover(fig, value="x", label="y", day=False)
+    ui.money_axis(fig, spent.groupby("Project")["cost_usd"].sum(), axis="x")
     ui.legend_below(fig)
     st.plotly_chart(fig, width="stretch")
 

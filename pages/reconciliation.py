@@ -76,6 +76,7 @@ else:
         fig.update_layout(margin=dict(t=40, b=0))
         ui.day_axis(fig, f)
         ui.money_hover(fig)
+        ui.money_axis(fig, chart["Gap"])
         ui.legend_below(fig)
         st.plotly_chart(fig, width="stretch")
 

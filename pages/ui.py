@@ -182,6 +182,17 @@ def money_hover(fig, *, value: str = "y", label: str = "x", day: bool = True) ->
                       selector={"type": "bar"})
 
 
+def money_axis(fig, values, *, axis: str = "y", least: float = 0.05) -> None:
+    """A dollar axis ("$20", "$0.02"), never more precise than a cent: a chart of amounts smaller than `least`
+    (a gap of a fraction of a cent) is drawn on a range of at least ±`least`, so no tick reads "0.0005"."""
+    values = [float(v) for v in values if v is not None]
+    low, high = min([0.0, *values]), max([0.0, *values])
+    update = {"tickprefix": "$", "tickformat": ",.2~f"}
+    if high - low < least:
+        update["range"] = [min(low, -least if low < 0 else 0.0) * 1.1, max(high, least) * 1.1]
+    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**update)
+
+
 def legend_below(fig) -> None:
     """The legend under the chart, in rows: a narrow screen keeps the chart's width for the chart."""
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0,

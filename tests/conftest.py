@@ -123,7 +123,7 @@ def cli(ledger_url):
 @pytest.fixture
 def app_test(ledger_url, monkeypatch):
     """An AppTest of app.py (or a page) against the test ledger, with the data cache cleared (streamlit#9139).
-    The scheduled sync is off: a scheduler thread would outlive the test (tests/test_scheduler.py covers it)."""
+    The scheduled sync is off: a scheduler thread would outlive the test (tests/delivery/test_scheduler.py covers it)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -19,11 +18,12 @@ from aicost.sources import sync
 from aicost.sources.anthropic import normalize as anthropic_rows
 from aicost.sources.openai import normalize as openai_rows
 from tests import fakeprovider
+from tests.conftest import ROOT
 from tests.fakeprovider import AN_COST, AN_MESSAGES, OA_COMPLETIONS, OA_COSTS, OA_EMBEDDINGS
 
 pytestmark = pytest.mark.both_backends
 
-CORPUS = Path(__file__).parent / "fixtures" / "providers"
+CORPUS = ROOT / "tests" / "fixtures" / "providers"
 NOV_1_2024, AUG_1_2025 = date(2024, 11, 1), date(2025, 8, 1)
 
 # file -> (endpoint served, first day, last day, what the ledger must hold); figures as SOURCES.md states them

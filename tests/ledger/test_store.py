@@ -174,7 +174,7 @@ def test_ledger_made_by_schema_v1_upgrades_in_place(tmp_path):
     assert store.count() == 2
 
 
-@pytest.mark.duckdb_only  # duckdb_constraints(); tests/test_postgres.py checks PostgreSQL's key
+@pytest.mark.duckdb_only  # duckdb_constraints(); tests/ledger/test_postgres.py checks PostgreSQL's key
 def test_fresh_ledger_has_exactly_the_declared_columns(store):
     columns = list(store.frame("SELECT column_name FROM information_schema.columns WHERE table_name = 'usage'")
                    ["column_name"])

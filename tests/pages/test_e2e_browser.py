@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -182,3 +183,34 @@ def test_a_one_day_period_on_a_phone_reads_as_days(first_of_month_url, browser):
     stamp = f"{first:%Y%m%d}"
     assert info.value.suggested_filename == f"aicost-models-{stamp}-{stamp}.csv"
     context.close()
+
+
+RAW = (
+    (re.compile(r"\b(None|nan|NaN|NaT|null)\b"), "an empty value shown raw"),
+    (re.compile(r"\d{2}:\d{2}:\d{2}\.\d"), "a sub-second time"),
+    (re.compile(r"(?<![\w.])\d+\.\d{4,}(?![\w.])"), "a number with four or more decimals"),
+    (re.compile(r"\b\d{5,}\b(?![-/])"), "a large count without separators"),
+)
+ALL_PAGES = ("overview", "models", "projects_keys", "reconciliation", "sync", "manual_entry", "budgets", "anomalies",
+             "settings")
+
+
+def test_no_page_shows_a_raw_figure_on_a_one_day_period(first_of_month_url, browser):
+    """Every page as a new user walks them on the 1st ("This month" is one day): no None/nan, no raw decimals,
+    no sub-second times, no five-digit counts without separators, in what the page draws as text (the grids' cells
+    in view included) and in the charts' axes."""
+    url, first = first_of_month_url
+    context = browser.new_context(viewport={"width": 1440, "height": 2400})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    found = []
+    for name in ALL_PAGES:
+        page.goto(f"{url}/{'' if name == 'overview' else name}?period=This+month")
+        page.locator('[data-testid="stMain"] h1').first.wait_for()
+        _settle(page)
+        text = page.locator('[data-testid="stMain"]').inner_text()
+        assert "Traceback" not in text and not page.locator('[data-testid="stException"]').count(), name
+        for pattern, what in RAW:
+            found += [f"{name}: {what}: {m.group(0)!r}" for m in pattern.finditer(text)]
+    context.close()
+    assert not found

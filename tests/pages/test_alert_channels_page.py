@@ -11,8 +11,8 @@ import pytest
 from aicost.config.settings import Settings, get_settings
 from aicost.delivery import notify
 from aicost.sources import keys
+from tests.pages.test_settings_page import page_text
 from tests.receivers import SmtpReceiver, WebhookReceiver, free_port
-from tests.test_settings_page import page_text
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH:UserWarning",
                                         "ignore:Session.login_data:DeprecationWarning")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -15,10 +14,11 @@ from aicost.analysis import queries
 from aicost.errors import InvalidInput
 from aicost.sources import imports
 from aicost.sources.anthropic import imports as anthropic_csv
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.both_backends
 
-CORPUS = Path(__file__).parent / "fixtures" / "providers"
+CORPUS = ROOT / "tests" / "fixtures" / "providers"
 TODAY = date(2026, 12, 1)  # after every file's last day
 
 

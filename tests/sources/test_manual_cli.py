@@ -2,15 +2,15 @@
 
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from aicost import ledger
 from aicost.sources import manual
 from tests import days
+from tests.conftest import ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 TOMORROW = days.TOMORROW.isoformat()
 
 

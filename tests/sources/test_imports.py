@@ -2,7 +2,6 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from genai_prices import Usage, calc_price
@@ -11,8 +10,9 @@ from aicost import ledger
 from aicost.config.settings import get_settings
 from aicost.errors import InvalidInput
 from aicost.sources import imports, manual
+from tests.conftest import ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 pytestmark = pytest.mark.both_backends
 
 TODAY = date(2026, 4, 1)
@@ -328,7 +328,7 @@ def test_imported_rows_can_be_deleted_and_edited(store):
 
 
 def test_template_columns_are_documented_in_readme():
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     assert ", ".join(imports.TEMPLATE_COLUMNS) in readme
 
 

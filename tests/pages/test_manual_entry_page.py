@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from aicost import ledger
 from aicost.sources import manual
 from tests import days
+from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.both_backends, pytest.mark.dates]  # pages on a team server's PostgreSQL too
 
 PAGE = "pages/manual_entry.py"
-FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 TODAY = days.TODAY
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,9 +15,10 @@ from aicost.config.settings import Settings
 from aicost.ledger.store import Store
 from aicost.sources import demo, imports, sync
 from tests import fakeprovider
+from tests.conftest import ROOT
 
 TODAY = date(2026, 10, 20)
-FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 
 
 def _period(entry_id: str, start: datetime, days: int, amount: str) -> dict:
