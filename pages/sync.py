@@ -37,7 +37,10 @@ if st.button("Sync now", type="primary", disabled=not configured, key="sync_now"
                 status.update(label=f"{ui.provider_name(name)}: failed", state="error")
         outcomes.append(outcome)
     ui.clear()
-    done = [o for o in outcomes if o.ok]
+    done = [o for o in outcomes if o.ok and o.window is not None]
+    for o in outcomes:
+        if o.note:
+            st.info(f"{o.note[0].upper()}{o.note[1:]}.")
     if done:
         verb = "would be" if dry_run else "were"
         st.success(" · ".join(
@@ -53,7 +56,10 @@ st.dataframe(watch.freshness_table(queries.newest_days(ui.store()), sync.freshne
 st.caption(
     "Each sync re-fetches the last few days (providers revise recent buckets), so numbers for the newest days "
     "can still change. Anthropic Priority Tier usage has no line in Anthropic's cost report: aicost counts its "
-    "token-based estimate as spend (marked *estimated*), so it is neither lost nor counted twice."
+    "token-based estimate as spend (marked *estimated*), so it is neither lost nor counted twice. OpenRouter gives "
+    "only its last 30 completed UTC days (never today): sync it at least daily, or older days are lost to aicost. "
+    "Its bring-your-own-key inference is billed by the key's own provider, so it is kept beside the usage as an "
+    "estimate and never counted twice."
 )
 
 # -- the scheduled sync ------------------------------------------------------------------------------------------

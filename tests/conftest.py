@@ -158,14 +158,36 @@ def fake(fake_server):
     fake_server.reset()
 
 
+@pytest.fixture(scope="session")
+def openrouter_server():
+    """One fake OpenRouter API on 127.0.0.1 (tests/sources/fake_openrouter.py) for the whole session."""
+    from tests.sources.fake_openrouter import FakeOpenRouter
+
+    server = FakeOpenRouter(days.TODAY).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def provider_env(fake, monkeypatch) -> dict:
-    """AICOST_* variables pointing both providers at the fake server with working keys (also set in os.environ)."""
+def openrouter_fake(openrouter_server):
+    """The fake OpenRouter with no queued faults and no requests counted."""
+    openrouter_server.faults.clear()
+    openrouter_server.requests.clear()
+    yield openrouter_server
+    openrouter_server.faults.clear()
+
+
+@pytest.fixture
+def provider_env(fake, openrouter_fake, monkeypatch) -> dict:
+    """AICOST_* variables pointing every synced provider at its fake server with working keys (also set in
+    os.environ): OpenAI and Anthropic at tests/fakeprovider.py, OpenRouter at tests/sources/fake_openrouter.py."""
     from tests import fakeprovider
+    from tests.sources.fake_openrouter import MANAGEMENT_KEY
 
     env = {
         "AICOST_OPENAI_ADMIN_KEY": fakeprovider.OPENAI_KEY, "AICOST_ANTHROPIC_ADMIN_KEY": fakeprovider.ANTHROPIC_KEY,
         "AICOST_OPENAI_BASE_URL": fake.openai_base_url, "AICOST_ANTHROPIC_BASE_URL": fake.anthropic_base_url,
+        "AICOST_OPENROUTER_ADMIN_KEY": MANAGEMENT_KEY, "AICOST_OPENROUTER_BASE_URL": openrouter_fake.base_url,
         "AICOST_MAX_RETRIES": "3", "AICOST_REQUEST_TIMEOUT_SECONDS": "5",
     }
     for name, value in env.items():

@@ -17,6 +17,7 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlsplit
 
+PROVIDERS = ("openai", "anthropic")  # the providers this fake serves (OpenRouter: tests/sources/fake_openrouter.py)
 OPENAI_KEY = "sk-admin-fakeOpenAIkey-0123456789abcdefXYZ1"
 ANTHROPIC_KEY = "sk-ant-admin01-fakeAnthropicKey-0123456789WXYZ"
 ANTHROPIC_VERSION = "2023-06-01"

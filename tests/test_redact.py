@@ -56,7 +56,7 @@ def test_a_key_echoed_by_the_provider_reaches_no_message_or_run_log(store, fake,
                         anthropic_admin_key=fakeprovider.ANTHROPIC_KEY, openai_base_url=fake.openai_base_url,
                         anthropic_base_url=fake.anthropic_base_url, max_retries=0)
     fake.fault("401", times=None, echo=echo)
-    outcomes = sync.sync(store, settings, sleep=lambda s: None)
+    outcomes = sync.sync(store, settings, fakeprovider.PROVIDERS, sleep=lambda s: None)
     for o in outcomes:
         assert o.status == "failed" and "authentication failed" in o.error
         assert "was refused" in o.error  # the provider's words stay, the key does not

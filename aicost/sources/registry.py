@@ -4,12 +4,13 @@ colours iterate this and never name a provider. Order: the synced providers firs
 
 from __future__ import annotations
 
-from aicost.sources import anthropic, github, openai
+from aicost.sources import anthropic, github, openai, openrouter
 from aicost.sources.source import Source
 
 ALL: tuple[Source, ...] = (
     openai.SOURCE,
     anthropic.SOURCE,
+    openrouter.SOURCE,
     Source("groq", "Groq", "#f55036", manual_order=1, aliases=("groq cloud", "groqcloud"),
            help="Groq console → Dashboard → Usage shows spend and tokens per model and day (per project under "
                 "Projects). Enter a day's or a month's cost, or the tokens for an estimate."),
@@ -25,7 +26,6 @@ ALL: tuple[Source, ...] = (
     Source("mistral", "Mistral", "#f2a900", aliases=("mistral ai",)),
     Source("xai", "xAI", "#b5179e", genai_id="x-ai", aliases=("x.ai", "grok")),
     Source("google", "Google", "#4285f4", aliases=("gemini", "google gemini")),
-    Source("openrouter", "OpenRouter", "#7c5c3e"),
     Source("deepseek", "DeepSeek", "#00b3d6"),
     Source("together", "Together AI", "#ff6fb5", aliases=("together ai",)),
 )

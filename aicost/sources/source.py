@@ -76,6 +76,9 @@ class Source:
     client: "module:Class" of its API client, built as Class(base_url, key, timeout=, max_retries=, sleep=) from the
         settings `<slug>_base_url` and `<slug>_admin_key` (None: entered or imported only).
     formats: the module holding its CSV exports (`FORMATS`, tried in that order, and `recognise`), or None.
+    days_back: how many days back its API can be asked for (None: no limit); a sync never reaches further, so
+        days it can no longer fetch are kept as synced, never taken for "gone".
+    completed_days_only: its API reports only completed UTC days (today is never asked for).
     """
 
     slug: str
@@ -88,6 +91,8 @@ class Source:
     key_shape: Shape | None = None
     client: str | None = None
     formats: str | None = None
+    days_back: int | None = None
+    completed_days_only: bool = False
 
     @property
     def usage_api(self) -> bool:

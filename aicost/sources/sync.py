@@ -19,7 +19,7 @@ from aicost.errors import AicostError, InvalidInput, LedgerError
 from aicost.ledger import coverage
 from aicost.ledger.spool import Spool
 from aicost.ledger.store import Scope, Store, UpsertResult
-from aicost.sources import Window, keys
+from aicost.sources import Window, catalog, keys, registry
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class Outcome:
     requests: int = 0
     error: str | None = None
     dry_run: bool = False
+    note: str | None = None  # days of the asked window the provider's API cannot give (kept as synced before)
 
     @property
     def ok(self) -> bool:
@@ -62,6 +63,9 @@ class Outcome:
             changes += f"; {self.replaced_imports} imported bill line(s) of these days replaced by the synced bill"
         verb = "would change" if self.dry_run else "synced"
         tail = " (dry run: nothing written)" if self.dry_run else ""
+        tail += f"; {self.note}" if self.note else ""
+        if self.window is None:
+            return f"{self.provider}: nothing to fetch: {self.note}"
         return (f"{self.provider}: {verb} {self.window} (UTC): {self.rows} rows from {self.requests} "
                 f"request{'s' if self.requests != 1 else ''}: {changes}{tail}")
 
@@ -112,6 +116,28 @@ def plan_window(store: Store, provider: str, settings, *, since: date | None = N
     return Window(since, until)
 
 
+def reachable(name: str, window: Window, on: date) -> tuple[Window | None, str | None]:
+    """The part of the window the provider's API can give (registry: days_back, completed_days_only), and a note
+    naming the days it cannot; None when it can give none of them. A sync never asks beyond, so rows of days the
+    API no longer has stay as they were synced, never taken for removed."""
+    source = registry.get(name)
+    first = on - timedelta(days=source.days_back) if source and source.days_back else window.since
+    last = on - timedelta(days=1) if source and source.completed_days_only else window.until
+    since, until = max(window.since, first), min(window.until, last)
+    if (since, until) == (window.since, window.until):
+        return window, None
+    gaps = []
+    if window.since < since:
+        gaps.append(f"{window.since}..{min(window.until, since - timedelta(days=1))}")
+    if window.until > until:
+        gaps.append(f"{max(window.since, until + timedelta(days=1))}..{window.until}")
+    display = catalog.display_name(name)
+    keeps = (f"the last {source.days_back} completed UTC days" if source.completed_days_only
+             else f"the last {source.days_back} days") if source.days_back else "completed UTC days only"
+    note = f"{display} gives {keeps}: {' and '.join(gaps)} cannot be fetched"
+    return (Window(since, until) if since <= until else None), note
+
+
 # -- running --------------------------------------------------------------------------------------------------
 
 
@@ -147,7 +173,10 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
         window = plan_window(store, name, settings, since=since, until=until, on=on)
     except LedgerError as exc:  # busy or broken: this provider's sync says so by name, the next one tries too
         return Outcome(name, FAILED, error=_plain(exc, name, settings), dry_run=dry_run)
-    outcome = Outcome(name, OK, window=window, dry_run=dry_run)
+    window, note = reachable(name, window, on or today())
+    outcome = Outcome(name, OK, window=window, dry_run=dry_run, note=note)
+    if window is None:
+        return outcome
     try:
         provider = providers.build(name, settings, sleep=sleep)
     except AicostError as exc:  # a key with a character no key has: this provider fails, the others sync

@@ -98,7 +98,8 @@ def test_two_app_processes_one_due_time_one_sync_run(store, ledger_url, provider
     assert all(p.returncode == 0 for p in procs), outputs
     assert sorted(out.strip() for out, _ in outputs) == ["ran", "skipped"]
     runs = store.frame("SELECT provider, status FROM sync_runs ORDER BY provider")
-    assert runs.values.tolist() == [["anthropic", "ok"], ["openai", "ok"]]  # one sync run, both providers
+    # one sync run, every provider with a key
+    assert runs.values.tolist() == [["anthropic", "ok"], ["openai", "ok"], ["openrouter", "ok"]]
     lease = scheduler.recent(store)
     assert len(lease) == 1 and lease["status"].iloc[0] == "ok"
     assert lease["due_at"].iloc[0] == datetime(2026, 3, 10, 2, 0)

@@ -89,13 +89,13 @@ def test_sync_writes_the_billed_totals_and_resyncs_change_nothing(store, fake):
                         max_retries=3, request_timeout_seconds=5)
     until = sync.today() - timedelta(days=1)
     since = until - timedelta(days=20)
-    first = sync.sync(store, settings, since=since, until=until, sleep=lambda s: None)
+    first = sync.sync(store, settings, fakeprovider.PROVIDERS, since=since, until=until, sleep=lambda s: None)
     assert [o.status for o in first] == ["ok", "ok"]
     for provider in ("openai", "anthropic"):
         billed = store.scalar("SELECT sum(cost_usd) FROM usage WHERE provider = :p AND cost_status = 'billed'",
                               {"p": provider})
         assert billed == fake.billed_total(provider, since, until)
-    again = sync.sync(store, settings, since=since, until=until, sleep=lambda s: None)
+    again = sync.sync(store, settings, fakeprovider.PROVIDERS, since=since, until=until, sleep=lambda s: None)
     assert [(o.new, o.updated, o.removed) for o in again] == [(0, 0, 0), (0, 0, 0)]
     fresh = sync.freshness(store).set_index("provider")
     assert list(fresh.loc[["openai", "anthropic"], "last_status"]) == ["ok", "ok"]

@@ -28,7 +28,7 @@ def synced(store, fake, ledger_url):
     settings = Settings(database_url=ledger_url, openai_admin_key=fakeprovider.OPENAI_KEY,
                         anthropic_admin_key=fakeprovider.ANTHROPIC_KEY, openai_base_url=fake.openai_base_url,
                         anthropic_base_url=fake.anthropic_base_url, max_retries=0, request_timeout_seconds=5)
-    outcomes = sync.sync(store, settings, since=SINCE, until=UNTIL, sleep=lambda s: None)
+    outcomes = sync.sync(store, settings, fakeprovider.PROVIDERS, since=SINCE, until=UNTIL, sleep=lambda s: None)
     assert all(o.status == "ok" for o in outcomes), [o.error for o in outcomes]
     return store
 

@@ -24,6 +24,7 @@ MINIMUM = {"openai": 2 + 2 + 1, "anthropic": 2 + 2}  # requests for that window 
 
 @pytest.fixture
 def settings(fake, ledger_url) -> Settings:
+    """OpenAI and Anthropic configured against tests/fakeprovider.py (OpenRouter's sync: test_openrouter.py)."""
     return Settings(database_url=ledger_url, openai_admin_key=fakeprovider.OPENAI_KEY,
                     anthropic_admin_key=fakeprovider.ANTHROPIC_KEY, openai_base_url=fake.openai_base_url,
                     anthropic_base_url=fake.anthropic_base_url, max_retries=3, request_timeout_seconds=5)
@@ -36,7 +37,7 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def run(store, settings, sleeps):
-    def do(names=(), **kw):
+    def do(names=fakeprovider.PROVIDERS, **kw):
         kw.setdefault("sleep", sleeps.append)
         return {o.provider: o for o in sync.sync(store, settings, names, **kw)}
 
@@ -242,7 +243,7 @@ def test_a_wrong_key_gives_a_clear_message_without_the_key(store, settings, fake
     from pydantic import SecretStr
 
     bad.openai_admin_key, bad.anthropic_admin_key = SecretStr(wrong["openai"]), SecretStr(wrong["anthropic"])
-    outcomes = {o.provider: o for o in sync.sync(store, bad, sleep=lambda s: None)}
+    outcomes = {o.provider: o for o in sync.sync(store, bad, fakeprovider.PROVIDERS, sleep=lambda s: None)}
     for provider, key in wrong.items():
         o = outcomes[provider]
         assert o.status == "failed" and o.error.startswith("authentication failed")
@@ -268,7 +269,8 @@ def test_dry_run_writes_nothing(run, store, fake):
 def test_providers_without_a_key_are_skipped_unless_named(store, settings):
     only_openai = settings.model_copy(update={"anthropic_admin_key": None})
     outcomes = sync.sync(store, only_openai, since=UNTIL, until=UNTIL, sleep=lambda s: None)
-    assert [(o.provider, o.status) for o in outcomes] == [("anthropic", "skipped"), ("openai", "ok")]
+    assert [(o.provider, o.status) for o in outcomes] == [("anthropic", "skipped"), ("openrouter", "skipped"),
+                                                          ("openai", "ok")]
     outcomes = sync.sync(store, only_openai, ["anthropic"], since=UNTIL, until=UNTIL)
     assert [(o.provider, o.status) for o in outcomes] == [("anthropic", "failed")]
     assert "AICOST_ANTHROPIC_ADMIN_KEY" in outcomes[0].error
