@@ -45,7 +45,8 @@ if st.button("Sync now", type="primary", disabled=not configured, key="sync_now"
         verb = "would be" if dry_run else "were"
         st.success(" · ".join(
             f"{ui.provider_name(o.provider)}: {o.new} rows new and {o.updated} updated {verb} "
-            f"({o.window.since:%d %b}–{o.window.until:%d %b %Y})" for o in done))
+            f"({o.window.since:%d %b}–{o.window.until:%d %b %Y})"
+            + (f", credits left {ui.money(o.balance)}" if o.balance is not None else "") for o in done))
     for o in outcomes:
         if not o.ok:
             st.error(f"{ui.provider_name(o.provider)} did not sync: {o.error}. Its earlier data is unchanged.")

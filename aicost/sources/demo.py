@@ -1,4 +1,4 @@
-"""Demo data: 90 UTC days up to today across five providers, every row flagged source='demo'."""
+"""Demo data: 90 UTC days up to today across six providers, every row flagged source='demo'."""
 
 from __future__ import annotations
 
@@ -46,6 +46,28 @@ def _priced(row: dict, *, spend: bool = False) -> dict:
     if spend:
         row.update(cost_usd=est.spend, cost_status=est.status)
     return row
+
+
+def _openrouter(base: dict, day: date, factor: float) -> Iterator[dict]:
+    rng = random.Random(f"{SEED}/openrouter/{day.isoformat()}")  # its own draws: the other providers' data stay
+    for model, endpoint, daily, byok in (("deepseek/deepseek-chat-v3", "DeepSeek (ep-deepseek)", 2_500_000, False),
+                                         ("google/gemini-2.5-flash", "Google (ep-google)", 1_800_000, False),
+                                         ("meta-llama/llama-3.3-70b-instruct", "Groq (ep-groq)", 900_000, True)):
+        inp = int(daily * factor)
+        out = int(inp * 0.15)
+        usage = _priced({**base, "provider": "openrouter", "kind": ledger.KIND_USAGE, "item": endpoint,
+                         "model": model, "input_tokens": inp, "uncached_input_tokens": inp, "output_tokens": out,
+                         "requests": max(1, inp // 2_500), "cost_status": ledger.COST_COVERED})
+        if byok:
+            yield {**usage, "item": f"{endpoint}, byok", "input_tokens": None, "uncached_input_tokens": None,
+                   "output_tokens": None, "estimate_usd": usage["estimate_usd"] or Decimal("0.42"),
+                   "price_source": "OpenRouter byok_usage_inference: billed by the key's own provider"}
+            continue
+        yield usage
+        list_price = usage["estimate_usd"] or Decimal(inp) / Decimal(4_000_000)
+        yield {**base, "provider": "openrouter", "kind": ledger.KIND_COST, "item": endpoint, "model": model,
+               "cost_usd": ledger.money(list_price * Decimal(str(round(rng.uniform(1.0, 1.06), 4)))),
+               "cost_status": ledger.COST_BILLED, "origin": "/api/v1/activity"}
 
 
 def rows(today: date) -> Iterator[dict]:
@@ -110,6 +132,10 @@ def rows(today: date) -> Iterator[dict]:
             yield _priced({**base, "provider": "groq", "kind": ledger.KIND_USAGE, "model": model, "project": "default",
                            "api_key": "groq-main", "input_tokens": inp, "uncached_input_tokens": inp,
                            "output_tokens": out, "requests": inp // 1_500}, spend=True)
+        # -- OpenRouter: its credits billed per model and endpoint, tokens beside them (never today: it keeps only
+        # completed days); one endpoint runs on the team's own key (BYOK), kept apart and never counted
+        if day < today:
+            yield from _openrouter(base, day, factor)
         # -- a local model: self-hosted, zero by intent
         inp = int(5_000_000 * factor)
         yield {**base, "provider": "local", "kind": ledger.KIND_USAGE, "model": "llama3.1:8b", "api_key": "",

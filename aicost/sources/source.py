@@ -51,6 +51,8 @@ class Provider(Protocol):
     def check(self) -> None:
         """One cheap request that raises an aicost.errors.ProviderError if the key does not work."""
 
+    # optional: balance() -> Decimal | None, a prepaid balance in USD (OpenRouter's credits), asked after a sync
+
 
 @dataclass(frozen=True)
 class Shape:

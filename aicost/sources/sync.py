@@ -8,14 +8,15 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pandas as pd
 import sqlalchemy as sa
 from pydantic import SecretStr
 
-from aicost import clock, ledger, redact
+from aicost import clock, display, ledger, redact
 from aicost import sources as providers
-from aicost.errors import AicostError, InvalidInput, LedgerError
+from aicost.errors import AicostError, InvalidInput, LedgerError, ProviderError
 from aicost.ledger import coverage
 from aicost.ledger.spool import Spool
 from aicost.ledger.store import Scope, Store, UpsertResult
@@ -47,6 +48,7 @@ class Outcome:
     error: str | None = None
     dry_run: bool = False
     note: str | None = None  # days of the asked window the provider's API cannot give (kept as synced before)
+    balance: Decimal | None = None  # a prepaid balance the provider reports (USD), after the sync
 
     @property
     def ok(self) -> bool:
@@ -64,6 +66,7 @@ class Outcome:
         verb = "would change" if self.dry_run else "synced"
         tail = " (dry run: nothing written)" if self.dry_run else ""
         tail += f"; {self.note}" if self.note else ""
+        tail += f"; credits left {display.usd(self.balance)}" if self.balance is not None else ""
         if self.window is None:
             return f"{self.provider}: nothing to fetch: {self.note}"
         return (f"{self.provider}: {verb} {self.window} (UTC): {self.rows} rows from {self.requests} "
@@ -203,6 +206,12 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
                     _record(conn, outcome, started, result)
         outcome.new, outcome.updated, outcome.unchanged, outcome.removed = (
             result.new, result.updated, result.unchanged, result.removed)
+        if hasattr(provider, "balance"):  # a prepaid balance is a nicety: not having it fails nothing
+            try:
+                outcome.balance = provider.balance()
+            except ProviderError as exc:
+                log.warning("%s: balance not read: %s", name, _plain(exc, name, settings))
+            outcome.requests = provider.client.requests
     except AicostError as exc:
         outcome.status, outcome.error = FAILED, _plain(exc, name, settings)
         outcome.requests = provider.client.requests

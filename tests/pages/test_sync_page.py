@@ -17,6 +17,7 @@ def test_sync_now_syncs_every_provider_and_shows_freshness(app_test, provider_en
     assert not at.exception
     assert [s.label for s in at.status] == ["OpenAI: done", "Anthropic: done", "OpenRouter: done"]
     assert "OpenAI: " in at.success[0].value and "OpenRouter: " in at.success[0].value
+    assert "credits left $12.86" in at.success[0].value  # OpenRouter's prepaid balance
     # OpenRouter never has today: the page says which days of the window it could not fetch
     assert any(i.value.startswith("OpenRouter gives the last 30 completed UTC days:") for i in at.info)
     assert Store(ledger_url).count() > 0

@@ -21,7 +21,13 @@ def test_demo_covers_90_days_of_many_providers(store):
     assert set(store.frame("SELECT DISTINCT source FROM usage")["source"]) == {"demo"}
     span = store.frame("SELECT min(bucket_start) AS a, max(bucket_start) AS b FROM usage WHERE bucket_width = '1d'")
     assert span["a"][0].date() == TODAY - timedelta(days=89) and span["b"][0].date() == TODAY
-    assert set(queries.providers(store)) == {"openai", "anthropic", "groq", "perplexity", "local"}
+    assert set(queries.providers(store)) == {"openai", "anthropic", "openrouter", "groq", "perplexity", "local"}
+    # OpenRouter keeps completed days only: its demo never has today; its BYOK use is kept, never counted
+    newest = store.scalar("SELECT max(bucket_start) FROM usage WHERE provider = 'openrouter'")
+    assert newest.date() == TODAY - timedelta(days=1)
+    byok = store.frame("SELECT cost_usd, cost_status, estimate_usd FROM usage WHERE item LIKE '%byok'")
+    assert len(byok) == 89 and byok["cost_usd"].isna().all() and set(byok["cost_status"]) == {ledger.COST_COVERED}
+    assert (byok["estimate_usd"] > 0).all()
     kinds = store.frame("SELECT DISTINCT cost_status FROM usage")["cost_status"]
     assert {ledger.COST_BILLED, ledger.COST_ESTIMATED, ledger.COST_COVERED, ledger.COST_UNPRICED,
             ledger.COST_ENTERED, ledger.COST_SELF_HOSTED} <= set(kinds)

@@ -48,7 +48,8 @@ def test_a_first_sync_holds_the_bill_to_the_cent(store, openrouter):
     assert (outcome.window.since, outcome.window.until) == (first, days.YESTERDAY)
     assert "cannot be fetched" in outcome.summary() and str(TODAY) in outcome.note
     assert _spend(store) == openrouter.billed(first, days.YESTERDAY) > 0
-    assert openrouter.requests == ["/api/v1/activity"]  # 30 days in one request
+    assert openrouter.requests == ["/api/v1/activity", "/api/v1/credits"]  # 30 days in one request, then the balance
+    assert outcome.balance == Decimal("12.858967609") and "credits left $12.86" in outcome.summary()
     tokens = store.scalar("SELECT sum(input_tokens) FROM usage WHERE provider = 'openrouter' AND kind = 'usage'"
                           " AND item NOT LIKE '%byok'")
     assert tokens == sum(r["prompt_tokens"] for d in openrouter.days() if d >= first for r in openrouter.rows(d))
@@ -116,8 +117,24 @@ def test_rate_limits_and_server_errors_are_retried(store, openrouter):
     openrouter.faults += [(429, {"Retry-After": "2"}), (500, {})]
     waits = []
     outcome = sync.sync_provider(store, _settings(openrouter), "openrouter", on=TODAY, sleep=waits.append)
-    assert outcome.ok and openrouter.requests == ["/api/v1/activity"] * 3
+    assert outcome.ok and openrouter.requests == ["/api/v1/activity"] * 3 + ["/api/v1/credits"]
     assert waits[0] == 2.0 and len(waits) == 2
+    assert _spend(store) == openrouter.billed(TODAY - timedelta(days=29), days.YESTERDAY)
+
+
+def test_a_balance_it_may_not_read_or_cannot_get_fails_nothing(store, openrouter):
+    """The spec wants a management key for /credits: a refusal, or a server error there, leaves the sync done."""
+    original = openrouter.answer
+
+    def refuse_credits(path, query, auth):
+        if path == "/api/v1/credits":
+            openrouter.requests.append(path)
+            return 500, {}, {"error": {"message": "Internal Server Error", "code": 500}}
+        return original(path, query, auth)
+
+    openrouter.answer = refuse_credits
+    outcome = sync.sync_provider(store, _settings(openrouter), "openrouter", on=TODAY, sleep=NO_WAIT)
+    assert outcome.ok and outcome.balance is None and "credits left" not in outcome.summary()
     assert _spend(store) == openrouter.billed(TODAY - timedelta(days=29), days.YESTERDAY)
 
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 
-from aicost.errors import AuthError, InvalidResponse
+from aicost import ledger
+from aicost.errors import AuthError, InvalidResponse, PermissionDenied
 from aicost.sources import Window
 from aicost.sources.http import Client
+from aicost.sources.normalize import number
 from aicost.sources.openrouter import normalize as openrouter_rows
 
 ACTIVITY = "/activity"
 KEY = "/key"
+CREDITS = "/credits"
 
 
 class OpenRouter:
@@ -36,6 +40,20 @@ class OpenRouter:
         for row in openrouter_rows.activity(body):
             if window.start <= row["bucket_start"] < window.end:
                 yield row
+
+    def balance(self) -> Decimal | None:
+        """The credits left (total bought minus total used, USD), or None when this key may not read them (the
+        spec wants a management key; some clients read them with an inference key)."""
+        try:
+            data = self.client.get(CREDITS).get("data")
+        except (AuthError, PermissionDenied):
+            return None
+        if not isinstance(data, dict):
+            raise InvalidResponse(self.name, "/credits: field 'data' is missing")
+        total, used = number(data.get("total_credits")), number(data.get("total_usage"))
+        if total is None or used is None:
+            raise InvalidResponse(self.name, f"/credits: total_credits and total_usage must be numbers: {data!r}")
+        return ledger.money(total - used)
 
     def check(self) -> None:
         """One request for the key's own details: it must be a management key (an inference key cannot read the
