@@ -99,11 +99,13 @@ def test_every_page_in_a_real_browser_filter_and_csv_download(app_url, browser, 
     sidebar.locator('[data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name="Last 7 days", exact=True).click()
     page.wait_for_url("**period=Last*7*days*")
+    today = days.TODAY
+    week = queries.Filters(today - timedelta(days=6), today)
+    # the server has run the page with the new period (the URL changes in the browser before that)
+    sidebar.get_by_text(f"{week.start:%d %b %Y} – {week.end:%d %b %Y}, UTC days").wait_for()
     _settle(page)
     _goto_page(page, "Models")
     page.wait_for_url("**/models?*period=Last*7*days*")  # the filter follows the user (the URL is updated by the page)
-    today = days.TODAY
-    week = queries.Filters(today - timedelta(days=6), today)
     sidebar.get_by_text(f"{week.start:%d %b %Y} – {week.end:%d %b %Y}, UTC days").wait_for()
     page.screenshot(path=str(ARTIFACTS / "models-last-7-days.png"), full_page=True)
 
