@@ -167,3 +167,25 @@ def test_after_login_every_page_renders(app_test, store, monkeypatch):
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert not [t for t in at.text_input if t.label == "Password"], page  # still logged in
+
+
+def test_an_openrouter_inference_key_is_named_by_test_and_a_management_key_saved(app_test, ledger_url, keys_file,
+                                                                                 fake, openrouter_fake, monkeypatch):
+    """Both kinds of OpenRouter key start sk-or-v1-: only Test (OpenRouter's /key) can tell them apart."""
+    from tests.sources.fake_openrouter import INFERENCE_KEY, MANAGEMENT_KEY
+
+    monkeypatch.setenv("AICOST_OPENROUTER_BASE_URL", openrouter_fake.base_url)
+    monkeypatch.delenv("AICOST_OPENROUTER_ADMIN_KEY", raising=False)
+    at = _settings(app_test, monkeypatch, fake)
+    assert not at.exception and at.text_input(key="key_openrouter").placeholder == "sk-or-v1-..."
+    at.text_input(key="key_openrouter").input(INFERENCE_KEY).run()
+    assert not _warned(at, "starts with")  # the right shape: no warning, the test decides
+    at.button(key="test_openrouter").click().run()
+    assert at.error[0].value.startswith("The test failed: this is an inference key: reading the account's "
+                                        "activity needs a management key")
+    at.text_input(key="key_openrouter").input(MANAGEMENT_KEY).run()
+    at.button(key="test_openrouter").click().run()
+    assert "works" in at.success[0].value
+    at.button(key="save_openrouter").click().run()
+    assert keys.KeyFile(keys_file).load() == {"openrouter_admin_key": MANAGEMENT_KEY}
+    assert MANAGEMENT_KEY not in page_text(at) and INFERENCE_KEY not in page_text(at)
