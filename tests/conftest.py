@@ -177,17 +177,40 @@ def openrouter_fake(openrouter_server):
     openrouter_server.faults.clear()
 
 
+@pytest.fixture(scope="session")
+def github_server():
+    """One fake GitHub billing API on 127.0.0.1 (tests/sources/fake_github.py) for the whole session."""
+    from tests.sources.fake_github import FakeGitHub
+
+    server = FakeGitHub().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def provider_env(fake, openrouter_fake, monkeypatch) -> dict:
+def github_fake(github_server):
+    """The fake GitHub with no queued faults and no requests counted."""
+    github_server.faults.clear()
+    github_server.requests.clear()
+    yield github_server
+    github_server.faults.clear()
+
+
+@pytest.fixture
+def provider_env(fake, openrouter_fake, github_fake, monkeypatch) -> dict:
     """AICOST_* variables pointing every synced provider at its fake server with working keys (also set in
-    os.environ): OpenAI and Anthropic at tests/fakeprovider.py, OpenRouter at tests/sources/fake_openrouter.py."""
+    os.environ): OpenAI and Anthropic at tests/fakeprovider.py, OpenRouter at tests/sources/fake_openrouter.py,
+    GitHub Copilot at tests/sources/fake_github.py."""
     from tests import fakeprovider
+    from tests.sources import fake_github
     from tests.sources.fake_openrouter import MANAGEMENT_KEY
 
     env = {
         "AICOST_OPENAI_ADMIN_KEY": fakeprovider.OPENAI_KEY, "AICOST_ANTHROPIC_ADMIN_KEY": fakeprovider.ANTHROPIC_KEY,
         "AICOST_OPENAI_BASE_URL": fake.openai_base_url, "AICOST_ANTHROPIC_BASE_URL": fake.anthropic_base_url,
         "AICOST_OPENROUTER_ADMIN_KEY": MANAGEMENT_KEY, "AICOST_OPENROUTER_BASE_URL": openrouter_fake.base_url,
+        "AICOST_GITHUB_ADMIN_KEY": fake_github.TOKEN, "AICOST_GITHUB_ORG": fake_github.ORG,
+        "AICOST_GITHUB_BASE_URL": github_fake.base_url,
         "AICOST_MAX_RETRIES": "3", "AICOST_REQUEST_TIMEOUT_SECONDS": "5",
     }
     for name, value in env.items():

@@ -9,7 +9,7 @@ from aicost import sources as providers
 from aicost.cli import utc_day
 from aicost.commands import open_store
 from aicost.config.settings import get_settings
-from aicost.sources import sync
+from aicost.sources import keys, sync
 
 NAME = "sync"
 HELP = "fetch usage and billed cost from OpenAI and Anthropic into the ledger (UTC days, bounds inclusive)"
@@ -34,5 +34,5 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"aicost: error: {outcome.summary()}", file=sys.stderr)
     if not outcomes:
-        print("nothing to sync: set AICOST_OPENAI_ADMIN_KEY or AICOST_ANTHROPIC_ADMIN_KEY")
+        print("nothing to sync: set " + " or ".join(keys.env_name(n) for n in providers.NAMES))
     return 0 if all(o.ok for o in outcomes) else 1

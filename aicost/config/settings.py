@@ -34,9 +34,13 @@ class Settings(BaseSettings):
     openai_admin_key: SecretStr | None = Field(None, description="OpenAI admin key (sk-admin-...)")
     anthropic_admin_key: SecretStr | None = Field(None, description="Anthropic admin key (sk-ant-admin...)")
     openrouter_admin_key: SecretStr | None = Field(None, description="OpenRouter management key (sk-or-v1-...)")
+    github_admin_key: SecretStr | None = Field(None, description="GitHub fine-grained token with the organisation's "
+                                               "Administration (read) permission, for Copilot's billing usage")
+    github_org: str | None = Field(None, description="the GitHub organisation whose Copilot usage is synced")
     openai_base_url: str = Field("https://api.openai.com/v1", description="OpenAI API base URL")
     anthropic_base_url: str = Field("https://api.anthropic.com", description="Anthropic API base URL")
     openrouter_base_url: str = Field("https://openrouter.ai/api/v1", description="OpenRouter API base URL")
+    github_base_url: str = Field("https://api.github.com", description="GitHub REST API base URL")
     request_timeout_seconds: float = Field(30.0, gt=0, description="how long each provider request waits for an "
                                            "answer (opening the connection has http.CONNECT_TIMEOUT of its own)")
     max_retries: int = Field(5, ge=0, description="retries of a failed provider request (a connection not made: once)")

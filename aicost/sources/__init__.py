@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from aicost.sources import registry
-from aicost.sources.keys import clean, env_name
+from aicost.sources.keys import clean, env_name, field, setting
 from aicost.sources.source import Provider, Window
 
 __all__ = ["NAMES", "Provider", "Window", "build", "key_of", "usable_key"]
@@ -17,7 +17,7 @@ NAMES = registry.SYNCED  # the providers synced from their own billing APIs, in 
 
 def key_of(settings, name: str) -> str | None:
     """The provider's admin key from the settings, whitespace around it removed, or None when it is not set."""
-    secret = getattr(settings, f"{name}_admin_key")
+    secret = getattr(settings, field(name))
     value = secret.get_secret_value().strip() if secret is not None else ""
     return value or None
 
@@ -36,6 +36,7 @@ def build(name: str, settings, *, sleep: Callable[[float], None] = time.sleep) -
     source = registry.get(name)
     if source is None or not source.usage_api:
         raise ValueError(f"unknown provider {name!r}")
-    return source.client_class()(getattr(settings, f"{name}_base_url"), usable_key(settings, name),
+    options = {option: getattr(settings, setting(name, option)) for option in source.options}
+    return source.client_class()(getattr(settings, setting(name, "base_url")), usable_key(settings, name),
                                  timeout=settings.request_timeout_seconds, max_retries=settings.max_retries,
-                                 sleep=sleep)
+                                 sleep=sleep, **options)

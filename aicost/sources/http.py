@@ -8,6 +8,7 @@ import random
 import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC
 from decimal import Decimal
 from http.client import RemoteDisconnected
 from typing import Any
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from aicost import clock
 from aicost.errors import InvalidResponse, ProviderError, ProviderUnavailable, from_status
 from aicost.redact import mask, redact
 
@@ -132,7 +134,10 @@ class Client:
         except requests.RequestException as exc:
             raise ProviderUnavailable(self.provider, f"request failed: {self._clean(_root(exc))}") from None
         if resp.status_code >= 400:
-            raise from_status(self.provider, resp.status_code, self._detail(resp), retry_after=_retry_after(resp.headers))
+            detail, status, retry_after = self._detail(resp), resp.status_code, _retry_after(resp.headers)
+            if status == 403 and _rate_limited(resp.headers, detail):  # GitHub sends rate limits as 403 too
+                status, retry_after = 429, retry_after or _reset_wait(resp.headers)
+            raise from_status(self.provider, status, detail, retry_after=retry_after)
         try:
             body = json.loads(resp.text, parse_float=Decimal)
         except (ValueError, requests.RequestException):
@@ -165,6 +170,8 @@ class Client:
             body = resp.json()
             err = body.get("error") if isinstance(body, dict) else None
             text = err.get("message") if isinstance(err, dict) else None
+            if text is None and isinstance(body, dict) and isinstance(body.get("message"), str):
+                text = body["message"]  # GitHub: {"message": "Bad credentials", "documentation_url": ...}
         except ValueError:
             text = None
         return self._clean(str(text))[:_DETAIL_CHARS] if text else ""
@@ -172,6 +179,21 @@ class Client:
     def _clean(self, text: str) -> str:
         # providers echo keys back in 401 messages, in any case, cut or URL-encoded: never let one through
         return redact(text, [self._secret])
+
+
+def _rate_limited(headers: Mapping[str, str], detail: str) -> bool:
+    """A 403 that is a rate limit (GitHub): no requests left in the window, a Retry-After, or the message says so."""
+    return (headers.get("x-ratelimit-remaining") == "0" or "retry-after" in {k.lower() for k in headers}
+            or "rate limit" in detail.lower())
+
+
+def _reset_wait(headers: Mapping[str, str]) -> float | None:
+    """Seconds until `x-ratelimit-reset` (UTC epoch seconds), when the provider says when its window resets."""
+    try:
+        reset = float(headers.get("x-ratelimit-reset", ""))
+    except ValueError:
+        return None
+    return max(reset - clock.now().replace(tzinfo=UTC).timestamp(), 0.0)
 
 
 class _NoConnection(ProviderUnavailable):

@@ -29,7 +29,14 @@ SHAPES = {s.slug: s.key_shape for s in registry.ALL if s.key_shape is not None}
 
 def field(provider: str) -> str:
     """The Settings field (and, upper-cased with AICOST_, the environment variable) of a provider's key."""
-    return f"{provider}_admin_key"
+    source = registry.get(provider)
+    return f"{source.prefix if source else provider}_admin_key"
+
+
+def setting(provider: str, name: str) -> str:
+    """One of a provider's other settings by name: setting("github-copilot", "org") is "github_org"."""
+    source = registry.get(provider)
+    return f"{source.prefix if source else provider}_{name}"
 
 
 def env_name(provider: str) -> str:

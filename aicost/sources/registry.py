@@ -11,13 +11,13 @@ ALL: tuple[Source, ...] = (
     openai.SOURCE,
     anthropic.SOURCE,
     openrouter.SOURCE,
+    github.SOURCE,
     Source("groq", "Groq", "#f55036", manual_order=1, aliases=("groq cloud", "groqcloud"),
            help="Groq console → Dashboard → Usage shows spend and tokens per model and day (per project under "
                 "Projects). Enter a day's or a month's cost, or the tokens for an estimate."),
     Source("perplexity", "Perplexity", "#20808d", manual_order=2, aliases=("perplexity ai", "pplx"),
            help="Perplexity → Settings → Usage Metrics shows tokens and requests; Invoice history (API Billing) has "
                 "the monthly amounts. A monthly invoice is best entered as a period."),
-    github.SOURCE,
     Source("local", "Local model", "#8c8c8c", genai_id=None, manual_order=4,
            aliases=("local models", "self-hosted", "self hosted", "ollama", "vllm", "llama.cpp", "lm studio"),
            help="Models you run yourself (Ollama, vLLM, llama.cpp). Mark the entry self-hosted for a cost of $0 by "

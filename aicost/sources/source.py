@@ -76,11 +76,13 @@ class Source:
     manual_order: its place among the providers the manual-entry form offers by name (None: under "Other…").
     key_shape: the shape of its admin key, for a provider synced from an admin API (None: not synced).
     client: "module:Class" of its API client, built as Class(base_url, key, timeout=, max_retries=, sleep=) from the
-        settings `<slug>_base_url` and `<slug>_admin_key` (None: entered or imported only).
+        settings `<prefix>_base_url` and `<prefix>_admin_key` (None: entered or imported only).
     formats: the module holding its CSV exports (`FORMATS`, tried in that order, and `recognise`), or None.
     days_back: how many days back its API can be asked for (None: no limit); a sync never reaches further, so
         days it can no longer fetch are kept as synced, never taken for "gone".
     completed_days_only: its API reports only completed UTC days (today is never asked for).
+    setting: the prefix of its settings when the slug is not a name (github-copilot: "github"); None: the slug.
+    options: more of its settings the client needs, passed by name (GitHub: "org", from `github_org`).
     """
 
     slug: str
@@ -95,6 +97,13 @@ class Source:
     formats: str | None = None
     days_back: int | None = None
     completed_days_only: bool = False
+    setting: str | None = None
+    options: tuple[str, ...] = ()
+
+    @property
+    def prefix(self) -> str:
+        """Its settings' prefix: `<prefix>_admin_key`, `<prefix>_base_url` (AICOST_<PREFIX>_ADMIN_KEY ...)."""
+        return self.setting or self.slug
 
     @property
     def usage_api(self) -> bool:

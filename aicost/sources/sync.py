@@ -157,8 +157,8 @@ def choose(settings, names: Iterable[str] = ()) -> tuple[list[str], list[Outcome
     if names:
         missing = [n for n in names if n not in have]
         return ([n for n in names if n in have],
-                [Outcome(n, FAILED, error=f"no admin key: set AICOST_{n.upper()}_ADMIN_KEY") for n in missing])
-    return have, [Outcome(n, SKIPPED, error=f"no admin key (AICOST_{n.upper()}_ADMIN_KEY is not set)")
+                [Outcome(n, FAILED, error=f"no admin key: set {keys.env_name(n)}") for n in missing])
+    return have, [Outcome(n, SKIPPED, error=f"no admin key ({keys.env_name(n)} is not set)")
                   for n in providers.NAMES if n not in have]
 
 

@@ -1,8 +1,9 @@
-"""GitHub Copilot: the billing usage reports, imported as CSV (imports.py)."""
+"""GitHub Copilot: the organisation's billing usage (client.py: the premium-request and AI-credit usage reports per
+day, read into ledger rows by normalize.py) and the billing usage reports as CSV (imports.py)."""
 
 from __future__ import annotations
 
-from aicost.sources.source import Source
+from aicost.sources.source import Shape, Source
 
 SOURCE = Source(
     "github-copilot", "GitHub Copilot", "#6e40c9",
@@ -11,5 +12,10 @@ SOURCE = Source(
          "month's net amount. Seats are seats × plan price per month.",
     aliases=("github copilot", "copilot", "github-copilot"),
     manual_order=3,
+    # the billing API documents fine-grained tokens (Administration: read); a classic token's scopes are not stated
+    key_shape=Shape("github_pat_", (("ghp_", "a classic personal access token"),)),
+    client="aicost.sources.github.client:GitHubCopilot",
     formats="aicost.sources.github.imports",
+    setting="github",
+    options=("org",),
 )
