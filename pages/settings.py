@@ -8,7 +8,7 @@ from aicost import sources as providers
 from aicost.config.settings import get_settings
 from aicost.delivery import notify
 from aicost.errors import AicostError
-from aicost.sources import keys, sync
+from aicost.sources import keys, registry, sync
 from pages import access, ui
 
 access.require()
@@ -40,6 +40,9 @@ def _plain(exc: AicostError, name: str) -> str:
     text = str(exc)
     return text[len(name) + 2:] if text.startswith(f"{name}: ") else text
 
+
+OPTION_LABELS = {"org": "organisation"}  # a client option's name, in words
+OPTION_HELP = {"org": "The organisation's login, as in github.com/ORG. Its admins can create the token."}
 
 # -- admin keys --------------------------------------------------------------------------------------------------
 
@@ -74,6 +77,18 @@ def _save(name: str) -> None:
         _say(name, "warning", f"{saved} {warning}.")
     else:
         _say(name, "success", saved)
+
+
+def _save_option(name: str, option: str) -> None:
+    value = st.session_state.get(f"opt_{name}_{option}", "").strip()
+    try:
+        file = keys.KeyFile(get_settings().secrets_file)
+        file.put(keys.setting(name, option), value) if value else file.forget(keys.setting(name, option))
+    except AicostError as exc:
+        _say(name, "error", str(exc))
+        return
+    _say(name, "success", f"Saved the {OPTION_LABELS.get(option, option)}: {value}." if value else
+          f"Removed the saved {OPTION_LABELS.get(option, option)}.")
 
 
 def _remove(name: str) -> None:
@@ -124,6 +139,18 @@ for name in providers.NAMES:
                     disabled=blocked or not typed)
         if status.saved:
             remove.button("Remove saved key", key=f"remove_{name}", on_click=_remove, args=(name,))
+        for option in registry.get(name).options:  # more settings its API needs (GitHub: the organisation)
+            current = getattr(settings, keys.setting(name, option)) or ""
+            variable = f"AICOST_{keys.setting(name, option).upper()}"
+            if keys.in_environment([variable]):
+                st.info(f"{OPTION_LABELS.get(option, option).capitalize()} set in the environment ({variable}): "
+                        f"{current}.")
+                continue
+            st.session_state.setdefault(f"opt_{name}_{option}", current)
+            field, button = st.columns([3, 1], vertical_alignment="bottom")
+            field.text_input(OPTION_LABELS.get(option, option).capitalize(), key=f"opt_{name}_{option}",
+                             help=OPTION_HELP.get(option))
+            button.button("Save", key=f"save_{name}_{option}", on_click=_save_option, args=(name, option))
         _said(name)
 
 

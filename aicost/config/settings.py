@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     openrouter_admin_key: SecretStr | None = Field(None, description="OpenRouter management key (sk-or-v1-...)")
     github_admin_key: SecretStr | None = Field(None, description="GitHub fine-grained token with the organisation's "
                                                "Administration (read) permission, for Copilot's billing usage")
-    github_org: str | None = Field(None, description="the GitHub organisation whose Copilot usage is synced")
+    github_org: str | None = Field(None, description="the GitHub organisation whose Copilot usage is synced",
+                                   json_schema_extra={"saved": True})  # may also be saved on the Settings page
     openai_base_url: str = Field("https://api.openai.com/v1", description="OpenAI API base URL")
     anthropic_base_url: str = Field("https://api.anthropic.com", description="Anthropic API base URL")
     openrouter_base_url: str = Field("https://openrouter.ai/api/v1", description="OpenRouter API base URL")
@@ -92,8 +93,9 @@ class _SavedKeys(PydanticBaseSettingsSource):
         except AicostError as exc:  # a damaged key file must not stop reports and pages: warn, run without it
             log.warning("%s", exc)
             return {}
-        out = {name: value for name, value in saved.items()
-               if name.endswith("_admin_key") and name in self.settings_cls.model_fields}
+        fields = self.settings_cls.model_fields
+        out = {name: value for name, value in saved.items() if name in fields and (
+            name.endswith("_admin_key") or (fields[name].json_schema_extra or {}).get("saved"))}
         for channel, names in channels.FIELDS.items():
             if any(self.current_state.get(name) for name in names):
                 continue  # the environment sets this channel: none of its saved fields is mixed in

@@ -21,7 +21,8 @@ from aicost.redact import mask
 from aicost.sources import registry
 
 __all__ = ["ENVIRONMENT", "NOT_SET", "SAVED", "SHAPES", "ChannelStatus", "KeyFile", "KeyStatus", "channel_status",
-           "clean", "env_name", "field", "from_environment", "masked", "shape_warning", "status"]
+           "clean", "env_name", "field", "from_environment", "in_environment", "masked", "setting", "shape_warning",
+           "status"]
 
 # the shape of each synced provider's admin key, from its descriptor
 SHAPES = {s.slug: s.key_shape for s in registry.ALL if s.key_shape is not None}

@@ -189,3 +189,25 @@ def test_an_openrouter_inference_key_is_named_by_test_and_a_management_key_saved
     at.button(key="save_openrouter").click().run()
     assert keys.KeyFile(keys_file).load() == {"openrouter_admin_key": MANAGEMENT_KEY}
     assert MANAGEMENT_KEY not in page_text(at) and INFERENCE_KEY not in page_text(at)
+
+
+def test_github_needs_its_organisation_which_is_saved_beside_the_token(app_test, ledger_url, keys_file, fake,
+                                                                      github_fake, monkeypatch):
+    from tests.sources.fake_github import ORG, TOKEN
+
+    monkeypatch.setenv("AICOST_GITHUB_BASE_URL", github_fake.base_url)
+    for name in ("AICOST_GITHUB_ADMIN_KEY", "AICOST_GITHUB_ORG"):
+        monkeypatch.delenv(name, raising=False)
+    at = _settings(app_test, monkeypatch, fake)
+    assert at.text_input(key="key_github-copilot").placeholder == "github_pat_..."
+    at.text_input(key="key_github-copilot").input(TOKEN).run()
+    at.button(key="test_github-copilot").click().run()
+    assert "AICOST_GITHUB_ORG" in at.error[0].value  # no organisation yet: said, not a traceback
+    at.text_input(key="opt_github-copilot_org").input(f" {ORG} ").run()
+    at.button(key="save_github-copilot_org").click().run()
+    assert keys.KeyFile(keys_file).load() == {"github_org": ORG}
+    at.button(key="test_github-copilot").click().run()
+    assert "works" in at.success[-1].value
+    at.button(key="save_github-copilot").click().run()
+    assert keys.KeyFile(keys_file).load() == {"github_org": ORG, "github_admin_key": TOKEN}
+    assert TOKEN not in page_text(at)
