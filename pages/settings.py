@@ -41,8 +41,9 @@ def _plain(exc: AicostError, name: str) -> str:
     return text[len(name) + 2:] if text.startswith(f"{name}: ") else text
 
 
-OPTION_LABELS = {"org": "organisation"}  # a client option's name, in words
-OPTION_HELP = {"org": "The organisation's login, as in github.com/ORG. Its admins can create the token."}
+OPTION_LABELS = {"org": "organisation", "team": "team id"}  # a client option's name, in words
+OPTION_HELP = {"org": "The organisation's login, as in github.com/ORG. Its admins can create the token.",
+               "team": "Only for a management key wider than one team: a team-scoped key names its own team."}
 
 # -- admin keys --------------------------------------------------------------------------------------------------
 

@@ -196,13 +196,33 @@ def github_fake(github_server):
     github_server.faults.clear()
 
 
+@pytest.fixture(scope="session")
+def xai_server():
+    """One fake xAI Management API on 127.0.0.1 (tests/sources/fake_xai.py) for the whole session."""
+    from tests.sources.fake_xai import FakeXAI
+
+    server = FakeXAI().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def provider_env(fake, openrouter_fake, github_fake, monkeypatch) -> dict:
+def xai_fake(xai_server):
+    """The fake xAI with no queued faults, no requests counted and whole answers."""
+    xai_server.faults.clear()
+    xai_server.requests.clear()
+    xai_server.limit_reached = False
+    yield xai_server
+    xai_server.faults.clear()
+
+
+@pytest.fixture
+def provider_env(fake, openrouter_fake, github_fake, xai_fake, monkeypatch) -> dict:
     """AICOST_* variables pointing every synced provider at its fake server with working keys (also set in
     os.environ): OpenAI and Anthropic at tests/fakeprovider.py, OpenRouter at tests/sources/fake_openrouter.py,
-    GitHub Copilot at tests/sources/fake_github.py."""
+    GitHub Copilot at tests/sources/fake_github.py, xAI at tests/sources/fake_xai.py."""
     from tests import fakeprovider
-    from tests.sources import fake_github
+    from tests.sources import fake_github, fake_xai
     from tests.sources.fake_openrouter import MANAGEMENT_KEY
 
     env = {
@@ -211,6 +231,7 @@ def provider_env(fake, openrouter_fake, github_fake, monkeypatch) -> dict:
         "AICOST_OPENROUTER_ADMIN_KEY": MANAGEMENT_KEY, "AICOST_OPENROUTER_BASE_URL": openrouter_fake.base_url,
         "AICOST_GITHUB_ADMIN_KEY": fake_github.TOKEN, "AICOST_GITHUB_ORG": fake_github.ORG,
         "AICOST_GITHUB_BASE_URL": github_fake.base_url,
+        "AICOST_XAI_ADMIN_KEY": fake_xai.TEAM_KEY, "AICOST_XAI_BASE_URL": xai_fake.base_url,
         "AICOST_MAX_RETRIES": "3", "AICOST_REQUEST_TIMEOUT_SECONDS": "5",
     }
     for name, value in env.items():

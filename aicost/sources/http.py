@@ -101,10 +101,18 @@ class Client:
         Raises:
             ProviderError: a subclass naming the failure; retryable ones only after max_retries retries.
         """
+        return self._request("GET", path, params, None)
+
+    def post(self, path: str, body: dict) -> dict:
+        """POST a JSON body to base_url + path (a read that takes its question as a body, e.g. xAI's usage) and
+        return the JSON object; retried like get."""
+        return self._request("POST", path, None, body)
+
+    def _request(self, method: str, path: str, params: Any, body: dict | None) -> dict:
         attempt = unconnected = 0
         while True:
             try:
-                return self._once(path, params)
+                return self._once(method, path, params, body)
             except _NoConnection as exc:
                 unconnected += 1
                 if not exc.retryable or unconnected > CONNECT_RETRIES or attempt >= self.max_retries:
@@ -121,11 +129,11 @@ class Client:
             self._sleep(wait)
             attempt += 1
 
-    def _once(self, path: str, params: Any) -> dict:
+    def _once(self, method: str, path: str, params: Any, body: dict | None) -> dict:
         self.requests += 1
         try:
-            resp = self._session.get(self.base_url + path, params=params,
-                                     timeout=(self.connect_timeout, self.timeout))
+            resp = self._session.request(method, self.base_url + path, params=params, json=body,
+                                         timeout=(self.connect_timeout, self.timeout))
         except requests.ConnectionError as exc:  # ConnectTimeout included; ReadTimeout is not one
             raise self._unconnected(exc) from None
         except requests.Timeout:

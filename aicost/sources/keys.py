@@ -69,12 +69,15 @@ def shape_warning(provider: str, key: str) -> str | None:
     """A plain-words warning when the key does not look like the provider's admin key, else None."""
     shape = SHAPES.get(provider)
     key = key.strip()
-    if shape is None or not key or key.startswith(shape.prefix):
+    if shape is None or not key:
         return None
-    for prefix, what in shape.mistakes:
-        if key.startswith(prefix):
-            return (f"This looks like {what} ({prefix}...). The usage and cost API needs an organisation "
-                    f"admin key, which starts with {shape.prefix}")
+    for prefix, what in shape.mistakes:  # first: a mistake's prefix may be longer than the right one ("" for xAI)
+        if key.startswith(prefix) and not (shape.prefix and key.startswith(shape.prefix)):
+            starts = f", which starts with {shape.prefix}" if shape.prefix else ""
+            return (f"This looks like {what} ({prefix}...). The usage and cost API needs an organisation admin "
+                    f"key{starts}")
+    if key.startswith(shape.prefix):
+        return None
     return f"An admin key for this API starts with {shape.prefix}; this one does not"
 
 

@@ -100,7 +100,7 @@ def test_two_app_processes_one_due_time_one_sync_run(store, ledger_url, provider
     runs = store.frame("SELECT provider, status FROM sync_runs ORDER BY provider")
     # one sync run, every provider with a key
     assert runs.values.tolist() == [["anthropic", "ok"], ["github-copilot", "ok"], ["openai", "ok"],
-                                    ["openrouter", "ok"]]
+                                    ["openrouter", "ok"], ["xai", "ok"]]
     lease = scheduler.recent(store)
     assert len(lease) == 1 and lease["status"].iloc[0] == "ok"
     assert lease["due_at"].iloc[0] == datetime(2026, 3, 10, 2, 0)

@@ -1,0 +1,112 @@
+"""A fake xAI Management API that really listens on 127.0.0.1: key validation (`GET
+/auth/management-keys/validation`) and team usage (`POST /v1/billing/teams/{team}/usage`: dense daily series of USD
+per description, as documented in tests/fixtures/providers/xai/), with 401 for an unknown or inference key, 404 for
+another team, 400 for a question it does not take, `limitReached`, and queued faults (429 with Retry-After, 500).
+The error bodies of this API are not documented: the fake's are a plain {"code", "error"} (assumed)."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+TEAM_KEY = "mgmt-fakeTeamScopedKey-0123456789abcdefghijklmnopqrstuv"
+ORG_KEY = "mgmt-fakeOrganisationKey-0123456789abcdefghijklmnopqrst"
+INFERENCE_KEY = "xai-fakeInferenceKey0123456789abcdefghijklmnopqrstuvwxyz"
+TEAM = "65c1e471-205f-4566-9c5a-07198badf4ce"
+DESCRIPTIONS = ("Chat grok-4-0709", "Chat grok-4-fast-non-reasoning", "grok-2-image-1212")
+
+
+@dataclass
+class FakeXAI:
+    limit_reached: bool = False
+    faults: list[tuple[int, dict, dict]] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    asked: list[dict] = field(default_factory=list)  # the usage questions received
+
+    def start(self) -> FakeXAI:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def dollars(self, description: str, day: date) -> float:
+        rng = random.Random(f"xai/{description}/{day.isoformat()}")
+        return 0 if rng.random() < 0.3 else round(rng.uniform(0, 9), 8)
+
+    def billed(self, since: date, until: date) -> Decimal:
+        total, day = Decimal(0), since
+        while day <= until:
+            total += sum((Decimal(json.dumps(self.dollars(d, day))) for d in DESCRIPTIONS), Decimal(0))
+            day += timedelta(days=1)
+        return total
+
+    def answer(self, method: str, path: str, headers, body: bytes) -> tuple[int, dict, dict]:
+        self.requests.append(f"{method} {path}")
+        if self.faults:
+            return self.faults.pop(0)
+        key = headers.get("Authorization", "").removeprefix("Bearer ")
+        if key not in (TEAM_KEY, ORG_KEY):
+            return 401, {}, {"code": "Unauthenticated", "error": "Invalid management key"}
+        if method == "GET" and path == "/auth/management-keys/validation":
+            scope = "SCOPE_TEAM" if key == TEAM_KEY else "SCOPE_ORGANIZATION"
+            return 200, {}, {"apiKeyId": "b86ba29d", "teamId": TEAM, "scope": scope,
+                             "scopeId": TEAM if key == TEAM_KEY else "org-1", "name": "aicost",
+                             "acls": ["team-token:endpoint:BillingRead"], "redactedApiKey": "mgmt...stuv"}
+        if method != "POST" or not path.startswith("/v1/billing/teams/") or not path.endswith("/usage"):
+            return 404, {}, {"code": "NotFound", "error": "Not found"}
+        if path.split("/")[4] != TEAM:
+            return 404, {}, {"code": "NotFound", "error": "Team not found"}
+        question = json.loads(body)["analyticsRequest"]
+        self.asked.append(question)
+        span = question["timeRange"]
+        start = datetime.strptime(span["startTime"], "%Y-%m-%d %H:%M:%S").date()
+        end = datetime.strptime(span["endTime"], "%Y-%m-%d %H:%M:%S").date()
+        if (question["timeUnit"] != "TIME_UNIT_DAY" or span["timezone"] != "Etc/GMT" or end < start
+                or (end - start).days > 31 or question["groupBy"] != ["description"]):
+            return 400, {}, {"code": "InvalidArgument", "error": "unsupported analytics request"}
+        days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+        series = [{"group": [d], "groupLabels": [d],
+                   "dataPoints": [{"timestamp": f"{day}T00:00:00Z", "values": [self.dollars(d, day)]} for day in days]}
+                  for d in DESCRIPTIONS]
+        return 200, {}, {"timeSeries": series, "limitReached": self.limit_reached}
+
+
+def _handler(fake: FakeXAI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _reply(self, method: str):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            status, headers, answer = fake.answer(method, urlsplit(self.path).path, self.headers, body)
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            self._reply("GET")
+
+        def do_POST(self):  # noqa: N802
+            self._reply("POST")
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
