@@ -15,6 +15,19 @@ class InvalidInput(AicostError):
         super().__init__(f"{field}: {reason}")
 
 
+class FieldsInvalid(InvalidInput):
+    """A form with one or more bad fields; `errors` maps each field to its reason, all named in one line."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        field_name, reason = next(iter(errors.items()))
+        super().__init__(field_name, reason)
+        self.args = ("; ".join(f"{k}: {v}" for k, v in errors.items()),)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
 class LedgerError(AicostError):
     """The ledger cannot be opened, read or written."""
 

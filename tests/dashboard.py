@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -50,6 +52,18 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"streamlit did not become healthy within {timeout:.0f} s")
+
+
+@contextmanager
+def serving(ledger_url: str, home: str | Path, env: dict | None = None, *, timeout: float = 120) -> Iterator[str]:
+    """A healthy dashboard against the ledger for the with-block (its log in home/streamlit.log); yields its URL."""
+    with open(Path(home) / "streamlit.log", "w+") as log:
+        proc, url = launch(ledger_url, home, log, env=env)
+        try:
+            wait_healthy(url, proc, timeout)
+            yield url
+        finally:
+            stop(proc)
 
 
 def stop(proc: subprocess.Popen) -> None:

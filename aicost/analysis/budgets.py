@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from aicost import clock
 from aicost.analysis import forecast, queries
-from aicost.errors import InvalidInput
+from aicost.errors import FieldsInvalid, InvalidInput
 from aicost.ledger import fields
 from aicost.ledger.store import Store
 from aicost.sources import catalog
@@ -52,17 +52,8 @@ class Budget:
                                models=values if self.scope == "model" else ())
 
 
-class BudgetInvalid(InvalidInput):
+class BudgetInvalid(FieldsInvalid):
     """A budget form with one or more bad fields; `errors` maps each field to its reason."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        field_name, reason = next(iter(errors.items()))
-        super().__init__(field_name, reason)
-        self.args = ("; ".join(f"{k}: {v}" for k, v in errors.items()),)
-
-    def __str__(self) -> str:
-        return self.args[0]
 
 
 def validate(name, period, scope, scope_value, amount, thresholds="50, 80, 100", forecast_alert=True,

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from aicost.errors import InvalidInput
+from aicost.errors import FieldsInvalid, InvalidInput
 
 WEBHOOK, EMAIL = "webhook", "email"
 # The Settings fields of each channel. A channel is taken whole from one place: when the environment (or .env) sets
@@ -19,17 +19,8 @@ SECURITY = ("starttls", "ssl", "none")
 _ADDRESS = re.compile(r"[^@\s,;<>\"'`]+@[^@\s,;<>\"'`]+")
 
 
-class ChannelInvalid(InvalidInput):
+class ChannelInvalid(FieldsInvalid):
     """Channel settings with one or more bad fields; `errors` maps each Settings field to its reason."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        field_name, reason = next(iter(errors.items()))
-        super().__init__(field_name, reason)
-        self.args = ("; ".join(f"{k}: {v}" for k, v in errors.items()),)
-
-    def __str__(self) -> str:
-        return self.args[0]
 
 
 def validate(channel: str, values: Mapping[str, str | None]) -> dict[str, str]:

@@ -15,7 +15,6 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 import pandas as pd
 import sqlalchemy as sa
@@ -77,9 +76,6 @@ class Report:
         return f"nothing to send: {alerts}, all already delivered via {', '.join(self.channels)} ({named})"
 
 
-def _usd(value: Decimal) -> str:
-    return display.usd(value)
-
 
 def _now() -> datetime:
     return clock.now()
@@ -100,18 +96,18 @@ def due(store: Store, settings, today: date) -> list[Alert]:
                              "watch from the list) or delete it."))
         for t in s.crossed:
             out.append(Alert(f"budget:{b.budget_id}", str(t), s.label, f"Budget {b.name!r}: {t}% reached",
-                             f"{_usd(s.spent)} of {_usd(b.amount_usd)} spent ({s.share * 100:.0f}%) on {where}."))
+                             f"{display.usd(s.spent)} of {display.usd(b.amount_usd)} spent ({s.share * 100:.0f}%) on {where}."))
         if b.forecast_alert and s.projected_over > 0 and s.spent < b.amount_usd:
             out.append(Alert(f"budget:{b.budget_id}", "forecast", s.label,
-                             f"Budget {b.name!r}: on track to exceed by {_usd(s.projected_over)}",
+                             f"Budget {b.name!r}: on track to exceed by {display.usd(s.projected_over)}",
                              f"{where}: {s.projection.explanation}"))
     found = anomalies.detect(store, today, days=ANOMALY_DAYS, rules=anomalies.Rules.from_settings(settings))
     for r in found.to_dict("records"):
         what = catalog.display_name(r["provider"]) + (f" {r['model']}" if r["model"] else "")
         out.append(Alert(f"anomaly:{r['level']}:{r['provider']}:{r['model']}", "spike", r["day"].isoformat(),
                          f"Unusual spend: {what} on {r['day']} (UTC)",
-                         f"{what} spent {_usd(r['spend'])} on {r['day']} (UTC), against a usual "
-                         f"{_usd(r['baseline'])} for that kind of day ({r['score']} robust deviations above)."))
+                         f"{what} spent {display.usd(r['spend'])} on {r['day']} (UTC), against a usual "
+                         f"{display.usd(r['baseline'])} for that kind of day ({r['score']} robust deviations above)."))
     return out
 
 

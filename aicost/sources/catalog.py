@@ -10,7 +10,7 @@ from aicost.errors import InvalidInput
 from aicost.sources import registry
 from aicost.sources.source import Source
 
-PROVIDERS: dict[str, Source] = dict(registry.BY_SLUG)
+PROVIDERS: dict[str, Source] = registry.BY_SLUG  # every known provider by slug
 
 MAX_NAME = 64  # a provider's name, as typed: longer is a paste gone wrong
 

@@ -32,15 +32,9 @@ WAIT_MS = 90_000  # generous: two shared cores; this is a bound on waiting, not 
 def app_url(store, ledger_url, tmp_path):
     """The dashboard on a free port, against a ledger holding the demo data."""
     demo.load(store, days.TODAY)
-    log = open(tmp_path / "streamlit.log", "w+")  # noqa: SIM115 - closed below
     # no scheduled sync or alerts check at startup: this test is about pages
-    proc, url = dashboard.launch(ledger_url, tmp_path, log, env={"AICOST_SYNC_SCHEDULE": "off"})
-    try:
-        dashboard.wait_healthy(url, proc, 120)
+    with dashboard.serving(ledger_url, tmp_path, {"AICOST_SYNC_SCHEDULE": "off"}) as url:
         yield url
-    finally:
-        dashboard.stop(proc)
-        log.close()
 
 
 @pytest.fixture
@@ -129,15 +123,9 @@ def first_of_month_url(store, ledger_url, tmp_path):
     """The dashboard as of the 1st of the suite's month: "This month" is then a one-day period."""
     first = days.TODAY.replace(day=1)
     demo.load(store, first)
-    log = open(tmp_path / "streamlit.log", "w+")  # noqa: SIM115 - closed below
-    proc, url = dashboard.launch(ledger_url, tmp_path, log,
-                                 env={"AICOST_SYNC_SCHEDULE": "off", "AICOST_TODAY": first.isoformat()})
-    try:
-        dashboard.wait_healthy(url, proc, 120)
+    with dashboard.serving(ledger_url, tmp_path, {"AICOST_SYNC_SCHEDULE": "off",
+                                                  "AICOST_TODAY": first.isoformat()}) as url:
         yield url, first
-    finally:
-        dashboard.stop(proc)
-        log.close()
 
 
 def _tick_labels(page) -> list[list[str]]:

@@ -25,15 +25,9 @@ WAIT_MS = 90_000  # generous: two shared cores; a bound on waiting, not a measur
 def locked_url(store, ledger_url, tmp_path):
     """A freshly started dashboard with a password, over a ledger holding the demo data."""
     demo.load(store, days.TODAY)
-    log = open(tmp_path / "streamlit.log", "w+")  # noqa: SIM115 - closed below
-    proc, url = dashboard.launch(ledger_url, tmp_path, log, env={
-        "AICOST_SYNC_SCHEDULE": "off", "AICOST_DASHBOARD_PASSWORD_HASH": password.hash_password(PASSWORD)})
-    try:
-        dashboard.wait_healthy(url, proc, 120)
+    env = {"AICOST_SYNC_SCHEDULE": "off", "AICOST_DASHBOARD_PASSWORD_HASH": password.hash_password(PASSWORD)}
+    with dashboard.serving(ledger_url, tmp_path, env) as url:
         yield url
-    finally:
-        dashboard.stop(proc)
-        log.close()
 
 
 @pytest.fixture

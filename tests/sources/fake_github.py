@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+
+from tests.sources.jsonserver import JSONServer
 
 TOKEN = "github_pat_11FAKEFAKE0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789abcdefghij"
 ORG = "octodemo"
@@ -26,22 +25,13 @@ MODELS = ("GPT-5", "Claude Sonnet 4.5", "Gemini 2.5 Pro")
 
 
 @dataclass
-class FakeGitHub:
+class FakeGitHub(JSONServer):
     faults: list[tuple[int, dict, dict]] = field(default_factory=list)  # answered before the data
     requests: list[str] = field(default_factory=list)
 
-    def start(self) -> FakeGitHub:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.root
 
     def items(self, report: str, day: date) -> list[dict]:
         """A day's usage items of one report (the same whatever today is)."""
@@ -77,7 +67,7 @@ class FakeGitHub:
             day = date.fromordinal(day.toordinal() + 1)
         return total
 
-    def answer(self, path: str, query: dict, headers) -> tuple[int, dict, dict]:
+    def answer(self, method: str, path: str, query: dict, headers, body: bytes) -> tuple[int, dict, dict]:
         self.requests.append(path)
         if self.faults:
             return self.faults.pop(0)
@@ -95,24 +85,3 @@ class FakeGitHub:
         period = {"year": year, "month": month, "day": day}
         return 200, {}, {"timePeriod": period, "organization": ORG,
                          "usageItems": self.items(parts[4], date(year, month, day))}
-
-
-def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self):  # noqa: N802 - http.server's naming
-            url = urlsplit(self.path)
-            status, headers, body = fake.answer(url.path, parse_qs(url.query), self.headers)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json; charset=utf-8", **headers}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    return Handler

@@ -5,14 +5,12 @@ response, no pagination), `/api/v1/key` and `/api/v1/credits`, with the status c
 
 from __future__ import annotations
 
-import json
 import random
-import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+
+from tests.sources.jsonserver import JSONServer
 
 MANAGEMENT_KEY = "sk-or-v1-fakeManagementKey0123456789abcdef0123456789abcdef0123"
 INFERENCE_KEY = "sk-or-v1-fakeInferenceKey00123456789abcdef0123456789abcdef0123"
@@ -26,24 +24,15 @@ LIVE_400 = {"error": {"message": "Date must be within the last 30 (completed) UT
 
 
 @dataclass
-class FakeOpenRouter:
+class FakeOpenRouter(JSONServer):
     today: date
     shape: str = "live"  # "live": date as "YYYY-MM-DD 00:00:00"; "spec": "YYYY-MM-DD"
     faults: list[tuple[int, dict]] = field(default_factory=list)  # (status, headers) answered before the data
     requests: list[str] = field(default_factory=list)
 
-    def start(self) -> FakeOpenRouter:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/v1"
+        return f"{self.root}/api/v1"
 
     def days(self) -> list[date]:
         """The days /activity answers for: the 30 completed UTC days before today."""
@@ -74,13 +63,13 @@ class FakeOpenRouter:
         return sum((Decimal(repr(r["byok_usage_inference"])) for d in self.days() if since <= d <= until
                     for r in self.rows(d)), Decimal(0))
 
-    def answer(self, path: str, query: dict, auth: str) -> tuple[int, dict, dict]:
+    def answer(self, method: str, path: str, query: dict, headers, body: bytes) -> tuple[int, dict, dict]:
         self.requests.append(path)
         if self.faults:
             status, headers = self.faults.pop(0)
             return status, headers, {"error": {"message": "Rate limit exceeded" if status == 429 else
                                                "Internal Server Error", "code": status}}
-        key = auth.removeprefix("Bearer ").strip()
+        key = headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if key not in (MANAGEMENT_KEY, INFERENCE_KEY):
             return 401, {}, LIVE_401
         if path == "/api/v1/key":
@@ -100,24 +89,3 @@ class FakeOpenRouter:
                 return 400, {}, LIVE_400
             days = [asked]
         return 200, {}, {"data": [r for d in reversed(days) for r in self.rows(d)]}  # newest first, as live
-
-
-def _handler(fake: FakeOpenRouter) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self):  # noqa: N802 - http.server's naming
-            url = urlsplit(self.path)
-            status, headers, body = fake.answer(url.path, parse_qs(url.query), self.headers.get("Authorization", ""))
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json", **headers}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    return Handler

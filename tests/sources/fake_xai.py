@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+
+from tests.sources.jsonserver import JSONServer
 
 TEAM_KEY = "mgmt-fakeTeamScopedKey-0123456789abcdefghijklmnopqrstuv"
 ORG_KEY = "mgmt-fakeOrganisationKey-0123456789abcdefghijklmnopqrst"
@@ -23,24 +22,15 @@ DESCRIPTIONS = ("Chat grok-4-0709", "Chat grok-4-fast-non-reasoning", "grok-2-im
 
 
 @dataclass
-class FakeXAI:
+class FakeXAI(JSONServer):
     limit_reached: bool = False
     faults: list[tuple[int, dict, dict]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     asked: list[dict] = field(default_factory=list)  # the usage questions received
 
-    def start(self) -> FakeXAI:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.root
 
     def dollars(self, description: str, day: date) -> float:
         rng = random.Random(f"xai/{description}/{day.isoformat()}")
@@ -53,7 +43,7 @@ class FakeXAI:
             day += timedelta(days=1)
         return total
 
-    def answer(self, method: str, path: str, headers, body: bytes) -> tuple[int, dict, dict]:
+    def answer(self, method: str, path: str, query: dict, headers, body: bytes) -> tuple[int, dict, dict]:
         self.requests.append(f"{method} {path}")
         if self.faults:
             return self.faults.pop(0)
@@ -82,31 +72,3 @@ class FakeXAI:
                    "dataPoints": [{"timestamp": f"{day}T00:00:00Z", "values": [self.dollars(d, day)]} for day in days]}
                   for d in DESCRIPTIONS]
         return 200, {}, {"timeSeries": series, "limitReached": self.limit_reached}
-
-
-def _handler(fake: FakeXAI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _reply(self, method: str):
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            status, headers, answer = fake.answer(method, urlsplit(self.path).path, self.headers, body)
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json", **headers}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self):  # noqa: N802 - http.server's naming
-            self._reply("GET")
-
-        def do_POST(self):  # noqa: N802
-            self._reply("POST")
-
-        def log_message(self, *args):
-            pass
-
-    return Handler

@@ -126,11 +126,11 @@ def test_a_balance_it_may_not_read_or_cannot_get_fails_nothing(store, openrouter
     """The spec wants a management key for /credits: a refusal, or a server error there, leaves the sync done."""
     original = openrouter.answer
 
-    def refuse_credits(path, query, auth):
+    def refuse_credits(method, path, query, headers, body):
         if path == "/api/v1/credits":
             openrouter.requests.append(path)
             return 500, {}, {"error": {"message": "Internal Server Error", "code": 500}}
-        return original(path, query, auth)
+        return original(method, path, query, headers, body)
 
     openrouter.answer = refuse_credits
     outcome = sync.sync_provider(store, _settings(openrouter), "openrouter", on=TODAY, sleep=NO_WAIT)
