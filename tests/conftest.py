@@ -81,6 +81,12 @@ def keys_file(tmp_path, monkeypatch) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def no_rates_api(monkeypatch) -> None:
+    """No test asks the real ECB for exchange rates: entered rates only, unless it uses ecb_fake."""
+    monkeypatch.setenv("AICOST_ECB_URL", "")
+
+
 @pytest.fixture
 def ledger_url(backend, tmp_path, monkeypatch, request) -> str:
     """A fresh ledger (a DuckDB file, or a new PostgreSQL database), also set as AICOST_DATABASE_URL for code
@@ -214,6 +220,28 @@ def xai_fake(xai_server):
     xai_server.limit_reached = False
     yield xai_server
     xai_server.faults.clear()
+
+
+@pytest.fixture(scope="session")
+def ecb_server():
+    """One fake ECB exchange-rate API on 127.0.0.1 (tests/sources/fake_ecb.py) for the whole session."""
+    from tests.sources.fake_ecb import FakeECB
+
+    server = FakeECB().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ecb_fake(ecb_server, monkeypatch):
+    """The fake ECB with no holidays, no queued faults and no requests counted; AICOST_ECB_URL points at it."""
+    ecb_server.faults.clear()
+    ecb_server.requests.clear()
+    ecb_server.holidays.clear()
+    ecb_server.fixed.clear()
+    monkeypatch.setenv("AICOST_ECB_URL", ecb_server.base_url)
+    yield ecb_server
+    ecb_server.faults.clear()
 
 
 @pytest.fixture

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     openrouter_base_url: str = Field("https://openrouter.ai/api/v1", description="OpenRouter API base URL")
     github_base_url: str = Field("https://api.github.com", description="GitHub REST API base URL")
     xai_base_url: str = Field("https://management-api.x.ai", description="xAI Management API base URL")
+    ecb_url: str = Field("https://data-api.ecb.europa.eu/service/data/EXR",
+                         description="the ECB's exchange-rate data API, asked for the daily reference rate of an "
+                                     "amount billed in another currency (empty: entered rates only)")
     request_timeout_seconds: float = Field(30.0, gt=0, description="how long each provider request waits for an "
                                            "answer (opening the connection has http.CONNECT_TIMEOUT of its own)")
     max_retries: int = Field(5, ge=0, description="retries of a failed provider request (a connection not made: once)")

@@ -55,6 +55,12 @@ class Column:
 
 _MONEY_SQL = f"DECIMAL({MONEY_PRECISION},{MONEY_SCALE})"
 _MONEY_ARROW = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
+# an exchange rate: US dollars for one unit of a currency (1 CNY = 0.148973814579 USD needs the 12 places)
+RATE_PRECISION, RATE_SCALE = 24, 12
+RATE_QUANTUM = Decimal(1).scaleb(-RATE_SCALE)
+_RATE_SQL = f"DECIMAL({RATE_PRECISION},{RATE_SCALE})"
+_RATE_ARROW = pa.decimal128(RATE_PRECISION, RATE_SCALE)
+USD = "USD"  # the currency cost_usd is in; a row billed in another keeps its own amount beside it
 
 COLUMNS: tuple[Column, ...] = (
     # natural key: no NULLs; "" where a dimension does not apply
@@ -100,6 +106,12 @@ COLUMNS: tuple[Column, ...] = (
            doc="the bill's discount off gross_usd, e.g. use inside a plan's included allowance"),
     Column("included_quantity", "DOUBLE", pa.float64(),
            doc="the allowance a plan includes per month (e.g. a user's premium requests), where the bill gives it"),
+    Column("amount", _MONEY_SQL, _MONEY_ARROW,
+           doc="the amount in the currency it was billed or entered in, where that is not USD (cost_usd converts it)"),
+    Column("currency", "VARCHAR", pa.string(), doc="ISO 4217 code of amount (EUR, CNY); NULL: billed in USD"),
+    Column("fx_rate", _RATE_SQL, _RATE_ARROW, doc="US dollars for 1 unit of currency, the rate cost_usd was made with"),
+    Column("fx_date", "DATE", pa.date32(), doc="the day of that rate (the last published on or before the row's day)"),
+    Column("fx_source", "VARCHAR", pa.string(), doc="where the rate came from: ECB reference rate, or entered"),
     Column("project_name", "VARCHAR", pa.string()),
     Column("api_key_name", "VARCHAR", pa.string()),
     Column("origin", "VARCHAR", pa.string(), doc="imported file name, or API endpoint"),

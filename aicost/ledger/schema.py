@@ -106,6 +106,26 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "ALTER TABLE usage ADD COLUMN output_image_tokens BIGINT",
         ),
     ),
+    (
+        6,
+        (
+            # amounts billed or entered in another currency than USD, and the rate cost_usd was converted with
+            "ALTER TABLE usage ADD COLUMN amount DECIMAL(18,9)",
+            "ALTER TABLE usage ADD COLUMN currency VARCHAR",
+            "ALTER TABLE usage ADD COLUMN fx_rate DECIMAL(24,12)",
+            "ALTER TABLE usage ADD COLUMN fx_date DATE",
+            "ALTER TABLE usage ADD COLUMN fx_source VARCHAR",
+            # exchange rates as US dollars for 1 unit of a currency on a day: the ECB's reference rates (cached),
+            # or one a user entered
+            """
+            CREATE TABLE fx_rates (
+                day DATE NOT NULL, currency VARCHAR NOT NULL, usd DECIMAL(24,12) NOT NULL,
+                source VARCHAR NOT NULL, fetched_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (day, currency, source)
+            )
+            """,
+        ),
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

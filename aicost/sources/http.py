@@ -103,16 +103,20 @@ class Client:
         """
         return self._request("GET", path, params, None)
 
+    def get_text(self, path: str, params: Any = None) -> str:
+        """GET base_url + path and return the body as text (a CSV answer, e.g. the ECB's rates); retried like get."""
+        return self._request("GET", path, params, None, raw=True)
+
     def post(self, path: str, body: dict) -> dict:
         """POST a JSON body to base_url + path (a read that takes its question as a body, e.g. xAI's usage) and
         return the JSON object; retried like get."""
         return self._request("POST", path, None, body)
 
-    def _request(self, method: str, path: str, params: Any, body: dict | None) -> dict:
+    def _request(self, method: str, path: str, params: Any, body: dict | None, raw: bool = False) -> Any:
         attempt = unconnected = 0
         while True:
             try:
-                return self._once(method, path, params, body)
+                return self._once(method, path, params, body, raw)
             except _NoConnection as exc:
                 unconnected += 1
                 if not exc.retryable or unconnected > CONNECT_RETRIES or attempt >= self.max_retries:
@@ -129,7 +133,7 @@ class Client:
             self._sleep(wait)
             attempt += 1
 
-    def _once(self, method: str, path: str, params: Any, body: dict | None) -> dict:
+    def _once(self, method: str, path: str, params: Any, body: dict | None, raw: bool = False) -> Any:
         self.requests += 1
         try:
             resp = self._session.request(method, self.base_url + path, params=params, json=body,
@@ -146,6 +150,8 @@ class Client:
             if status == 403 and _rate_limited(resp.headers, detail):  # GitHub sends rate limits as 403 too
                 status, retry_after = 429, retry_after or _reset_wait(resp.headers)
             raise from_status(self.provider, status, detail, retry_after=retry_after)
+        if raw:
+            return resp.text
         try:
             body = json.loads(resp.text, parse_float=Decimal)
         except (ValueError, requests.RequestException):

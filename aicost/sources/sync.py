@@ -20,7 +20,7 @@ from aicost.errors import AicostError, InvalidInput, LedgerError, ProviderError
 from aicost.ledger import coverage
 from aicost.ledger.spool import Spool
 from aicost.ledger.store import Scope, Store, UpsertResult
-from aicost.sources import Window, catalog, keys, registry
+from aicost.sources import Window, catalog, currency, keys, registry
 
 log = logging.getLogger(__name__)
 
@@ -187,12 +187,13 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
         if not dry_run:
             _record_failure(store, outcome, started)
         return outcome
+    rates = currency.converter(store, settings, until=window.until, persist=not dry_run, sleep=sleep)
     try:
         log.info("%s: fetching %s", name, window)
         with Spool() as rows:  # every page fetched and validated, on disk, before anything is written
-            rows.extend(provider.fetch(window), BATCH_ROWS)
+            rows.extend(rates.rows(provider.fetch(window)), BATCH_ROWS)  # amounts in EUR etc. converted to USD
             outcome.rows = rows.rows
-            outcome.requests = provider.client.requests
+            outcome.requests = provider.client.requests + rates.requests
             scope = Scope(name, "api", window.start, window.end)
             if dry_run:
                 result = _preview(store, rows, scope)
@@ -225,6 +226,7 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
         raise
     finally:
         provider.client.close()
+        rates.close()
     log.info("%s", outcome.summary())
     return outcome
 

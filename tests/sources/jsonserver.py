@@ -1,5 +1,6 @@
 """A JSON API that really listens on a free 127.0.0.1 port, in a thread: the shared part of the providers' fakes.
-A fake subclasses it and answers `answer(method, path, query, headers, body) -> (status, headers, json body)`."""
+A fake subclasses it and answers `answer(method, path, query, headers, body) -> (status, headers, json body)`; a
+body given as a str is sent as it is (text/csv unless the headers say otherwise)."""
 
 from __future__ import annotations
 
@@ -36,9 +37,11 @@ def _handler(server: JSONServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             status, headers, answer = server.answer(method, url.path, parse_qs(url.query), self.headers,
                                                     self.rfile.read(length) if length else b"")
-            data = json.dumps(answer).encode()
+            text = isinstance(answer, str)
+            data = answer.encode() if text else json.dumps(answer).encode()
             self.send_response(status)
-            for name, value in {"Content-Type": "application/json", **headers}.items():
+            kind = "text/csv; charset=utf-8" if text else "application/json"
+            for name, value in {"Content-Type": kind, **headers}.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
