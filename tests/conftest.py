@@ -216,6 +216,34 @@ def xai_fake(xai_server):
     xai_server.faults.clear()
 
 
+@pytest.fixture(scope="session")
+def mistral_server():
+    """One fake Mistral Admin API on 127.0.0.1 (tests/sources/fake_mistral.py) for the whole session."""
+    from tests.sources.fake_mistral import FakeMistral
+
+    server = FakeMistral().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mistral_fake(mistral_server):
+    """The fake Mistral with no usage, the default prices and currency, no queued faults and no requests counted."""
+    from tests.sources.fake_mistral import PRICES
+
+    def reset():
+        mistral_server.usage.clear()
+        mistral_server.prices = dict(PRICES)
+        mistral_server.currency = "EUR"
+        mistral_server.extra.clear()
+        mistral_server.faults.clear()
+        mistral_server.requests.clear()
+
+    reset()
+    yield mistral_server
+    reset()
+
+
 @pytest.fixture
 def provider_env(fake, openrouter_fake, github_fake, xai_fake, monkeypatch) -> dict:
     """AICOST_* variables pointing every synced provider at its fake server with working keys (also set in
