@@ -223,6 +223,34 @@ def xai_fake(xai_server):
 
 
 @pytest.fixture(scope="session")
+def mistral_server():
+    """One fake Mistral Admin API on 127.0.0.1 (tests/sources/fake_mistral.py) for the whole session."""
+    from tests.sources.fake_mistral import FakeMistral
+
+    server = FakeMistral().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mistral_fake(mistral_server):
+    """The fake Mistral with no usage, the default prices and currency, no queued faults and no requests counted."""
+    from tests.sources.fake_mistral import PRICES
+
+    def reset():
+        mistral_server.usage.clear()
+        mistral_server.prices = dict(PRICES)
+        mistral_server.currency = "EUR"
+        mistral_server.extra.clear()
+        mistral_server.faults.clear()
+        mistral_server.requests.clear()
+
+    reset()
+    yield mistral_server
+    reset()
+
+
+@pytest.fixture(scope="session")
 def ecb_server():
     """One fake ECB exchange-rate API on 127.0.0.1 (tests/sources/fake_ecb.py) for the whole session."""
     from tests.sources.fake_ecb import FakeECB

@@ -41,11 +41,14 @@ class Settings(BaseSettings):
     xai_admin_key: SecretStr | None = Field(None, description="xAI management key (BillingRead), not an inference key")
     xai_team: str | None = Field(None, description="the xAI team id, for a management key wider than one team",
                                  json_schema_extra={"saved": True})  # may also be saved on the Settings page
+    mistral_admin_key: SecretStr | None = Field(None, description="Mistral admin API key (Admin console), not a "
+                                                "workspace API key")
     openai_base_url: str = Field("https://api.openai.com/v1", description="OpenAI API base URL")
     anthropic_base_url: str = Field("https://api.anthropic.com", description="Anthropic API base URL")
     openrouter_base_url: str = Field("https://openrouter.ai/api/v1", description="OpenRouter API base URL")
     github_base_url: str = Field("https://api.github.com", description="GitHub REST API base URL")
     xai_base_url: str = Field("https://management-api.x.ai", description="xAI Management API base URL")
+    mistral_base_url: str = Field("https://api.mistral.ai", description="Mistral API base URL (Admin API)")
     ecb_url: str = Field("https://data-api.ecb.europa.eu/service/data/EXR",
                          description="the ECB's exchange-rate data API, asked for the daily reference rate of an "
                                      "amount billed in another currency (empty: entered rates only)")

@@ -4,7 +4,7 @@ colours iterate this and never name a provider. Order: the synced providers firs
 
 from __future__ import annotations
 
-from aicost.sources import anthropic, github, openai, openrouter, xai
+from aicost.sources import anthropic, github, mistral, openai, openrouter, xai
 from aicost.sources.source import Source
 
 ALL: tuple[Source, ...] = (
@@ -13,6 +13,7 @@ ALL: tuple[Source, ...] = (
     openrouter.SOURCE,
     github.SOURCE,
     xai.SOURCE,
+    mistral.SOURCE,
     Source("groq", "Groq", "#f55036", manual_order=1, aliases=("groq cloud", "groqcloud"),
            help="Groq console → Dashboard → Usage shows spend and tokens per model and day (per project under "
                 "Projects). Enter a day's or a month's cost, or the tokens for an estimate."),
@@ -24,7 +25,6 @@ ALL: tuple[Source, ...] = (
            help="Models you run yourself (Ollama, vLLM, llama.cpp). Mark the entry self-hosted for a cost of $0 by "
                 "intent, or enter what the hardware or hosting cost you."),
     # providers aicost names, colours and prices, whose spend is entered or imported for now
-    Source("mistral", "Mistral", "#f2a900", aliases=("mistral ai",)),
     Source("google", "Google", "#4285f4", aliases=("gemini", "google gemini")),
     Source("deepseek", "DeepSeek", "#00b3d6"),
     Source("together", "Together AI", "#ff6fb5", aliases=("together ai",)),
