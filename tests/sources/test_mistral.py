@@ -45,7 +45,7 @@ def test_the_real_answer_is_priced_exactly():
         assert (row["currency"], row["cost_usd"], row["cost_status"]) == ("EUR", None, ledger.COST_BILLED)
         assert (row["kind"], row["source"], row["bucket_width"], row["item"]) == ("cost", "api", "1d", "completion")
         assert row["origin"] == "/v1/admin/usage"
-        assert set(row) - set(ledger.NAMES) == {"amount", "currency"}  # the columns being added on main
+        assert set(row) <= set(ledger.NAMES)
 
 
 @pytest.mark.parametrize("name", ["usage_console_3p_empty_2026-02.json", "usage_doc_placeholder.json"])
