@@ -195,9 +195,11 @@ def github_server():
 
 @pytest.fixture
 def github_fake(github_server):
-    """The fake GitHub with no queued faults and no requests counted."""
+    """The fake GitHub with no queued faults, no requests counted and the seats readable."""
     github_server.faults.clear()
     github_server.requests.clear()
+    github_server.asked.clear()
+    github_server.usage_refusal = None
     yield github_server
     github_server.faults.clear()
 
@@ -214,10 +216,13 @@ def xai_server():
 
 @pytest.fixture
 def xai_fake(xai_server):
-    """The fake xAI with no queued faults, no requests counted and whole answers."""
+    """The fake xAI with no queued faults, no requests counted, whole answers and the documented balance."""
+    from tests.sources.fake_xai import documented
+
     xai_server.faults.clear()
     xai_server.requests.clear()
     xai_server.limit_reached = False
+    xai_server.prepaid = documented("prepaid_balance_doc.json")
     yield xai_server
     xai_server.faults.clear()
 

@@ -1,6 +1,7 @@
 """A fake xAI Management API that really listens on 127.0.0.1: key validation (`GET
-/auth/management-keys/validation`) and team usage (`POST /v1/billing/teams/{team}/usage`: dense daily series of USD
-per description, as documented in tests/fixtures/providers/xai/), with 401 for an unknown or inference key, 404 for
+/auth/management-keys/validation`), team usage (`POST /v1/billing/teams/{team}/usage`: dense daily series of USD
+per description) and the prepaid balance (`GET /v1/billing/teams/{team}/prepaid/balance`: cents as strings, a
+purchase negative), as documented in tests/fixtures/providers/xai/, with 401 for an unknown or inference key, 404 for
 another team, 400 for a question it does not take, `limitReached`, and queued faults (429 with Retry-After, 500).
 The error bodies of this API are not documented: the fake's are a plain {"code", "error"} (assumed)."""
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from tests.conftest import ROOT
 from tests.sources.jsonserver import JSONServer
 
 TEAM_KEY = "mgmt-fakeTeamScopedKey-0123456789abcdefghijklmnopqrstuv"
@@ -19,6 +21,12 @@ ORG_KEY = "mgmt-fakeOrganisationKey-0123456789abcdefghijklmnopqrst"
 INFERENCE_KEY = "xai-fakeInferenceKey0123456789abcdefghijklmnopqrstuvwxyz"
 TEAM = "65c1e471-205f-4566-9c5a-07198badf4ce"
 DESCRIPTIONS = ("Chat grok-4-0709", "Chat grok-4-fast-non-reasoning", "grok-2-image-1212")
+CORPUS = ROOT / "tests" / "fixtures" / "providers" / "xai"
+
+
+def documented(name: str) -> dict:
+    """One of the recorded answers in tests/fixtures/providers/xai/."""
+    return json.loads((CORPUS / name).read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -27,6 +35,8 @@ class FakeXAI(JSONServer):
     faults: list[tuple[int, dict, dict]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     asked: list[dict] = field(default_factory=list)  # the usage questions received
+    # the prepaid balance answer: the documented example ($10.00 left) unless a test serves another
+    prepaid: dict = field(default_factory=lambda: documented("prepaid_balance_doc.json"))
 
     @property
     def base_url(self) -> str:
@@ -55,10 +65,15 @@ class FakeXAI(JSONServer):
             return 200, {}, {"apiKeyId": "b86ba29d", "teamId": TEAM, "scope": scope,
                              "scopeId": TEAM if key == TEAM_KEY else "org-1", "name": "aicost",
                              "acls": ["team-token:endpoint:BillingRead"], "redactedApiKey": "mgmt...stuv"}
-        if method != "POST" or not path.startswith("/v1/billing/teams/") or not path.endswith("/usage"):
+        parts = path.strip("/").split("/")
+        if parts[:3] != ["v1", "billing", "teams"] or len(parts) < 5:
             return 404, {}, {"code": "NotFound", "error": "Not found"}
-        if path.split("/")[4] != TEAM:
+        if parts[3] != TEAM:
             return 404, {}, {"code": "NotFound", "error": "Team not found"}
+        if method == "GET" and parts[4:] == ["prepaid", "balance"]:
+            return 200, {}, self.prepaid
+        if method != "POST" or parts[4:] != ["usage"]:
+            return 404, {}, {"code": "NotFound", "error": "Not found"}
         question = json.loads(body)["analyticsRequest"]
         self.asked.append(question)
         span = question["timeRange"]

@@ -11,10 +11,12 @@ import pytest
 
 from aicost import ledger
 from aicost.config.settings import Settings
+from aicost.errors import InvalidResponse
 from aicost.sources import keys, sync
 from aicost.sources.xai import normalize as xai_rows
+from aicost.sources.xai.client import XAI
 from tests.conftest import ROOT
-from tests.sources.fake_xai import INFERENCE_KEY, ORG_KEY, TEAM, TEAM_KEY, FakeXAI
+from tests.sources.fake_xai import INFERENCE_KEY, ORG_KEY, TEAM, TEAM_KEY, FakeXAI, documented
 
 CORPUS = ROOT / "tests" / "fixtures" / "providers" / "xai"
 TODAY = date(2026, 11, 20)
@@ -43,8 +45,9 @@ def test_a_sync_of_45_days_holds_the_bill_to_the_cent(store, xai):
     outcome = sync.sync_provider(store, _settings(xai), "xai", since=since, until=until, on=TODAY, sleep=NO_WAIT)
     assert outcome.ok, outcome.error
     assert _spend(store) == xai.billed(since, until) > 0
-    # the key's own team, then 45 days in two questions of at most 31 days, in UTC
-    assert xai.requests == ["GET /auth/management-keys/validation"] + [f"POST /v1/billing/teams/{TEAM}/usage"] * 2
+    # the key's own team, then 45 days in two questions of at most 31 days, in UTC, then the prepaid balance
+    assert xai.requests == (["GET /auth/management-keys/validation"] + [f"POST /v1/billing/teams/{TEAM}/usage"] * 2
+                            + [f"GET /v1/billing/teams/{TEAM}/prepaid/balance"])
     assert [(q["timeRange"]["startTime"], q["timeRange"]["endTime"]) for q in xai.asked] == [
         (f"{since} 00:00:00", f"{since + timedelta(days=30)} 23:59:59"),
         (f"{since + timedelta(days=31)} 00:00:00", f"{until} 23:59:59")]
@@ -60,7 +63,8 @@ def test_a_key_wider_than_a_team_needs_the_team(store, xai):
     assert not outcome.ok and "AICOST_XAI_TEAM" in outcome.error and "SCOPE_ORGANIZATION" in outcome.error
     before = len(xai.requests)
     done = sync.sync_provider(store, _settings(xai, ORG_KEY, team=TEAM), "xai", on=TODAY, sleep=NO_WAIT)
-    assert done.ok and xai.requests[before:] == [f"POST /v1/billing/teams/{TEAM}/usage"]  # the team as configured
+    assert done.ok and xai.requests[before:] == [f"POST /v1/billing/teams/{TEAM}/usage",  # the team as configured
+                                                 f"GET /v1/billing/teams/{TEAM}/prepaid/balance"]
 
 
 def test_an_inference_key_is_warned_about_and_refused_without_being_shown(store, xai):
@@ -87,6 +91,46 @@ def test_rate_limits_and_server_errors_are_retried(store, xai):
                                  until=TODAY, on=TODAY, sleep=waits.append)
     assert outcome.ok and waits[0] == 3.0 and len(waits) == 2
     assert _spend(store) == xai.billed(TODAY - timedelta(days=6), TODAY)
+
+
+# -- the prepaid balance: cents as strings, sign inverted (a purchase is negative) -------------------------------
+
+
+@pytest.mark.parametrize("name, left", [
+    ("prepaid_balance_doc.json", Decimal("10.00")),  # one purchase of -1000 cents
+    ("prepaid_balance_3p_ledger.json", Decimal("567.49")),  # -57500 bought, 751 spent: total -56749
+])
+def test_the_prepaid_balance_is_read_exactly_and_shown_after_a_sync(store, xai, name, left):
+    xai.prepaid = documented(name)
+    outcome = sync.sync_provider(store, _settings(xai), "xai", since=TODAY, until=TODAY, on=TODAY, sleep=NO_WAIT)
+    assert outcome.ok, outcome.error
+    assert outcome.balance == left and f"credits left ${left:,.2f}" in outcome.summary()
+    assert xai.requests[-1] == f"GET /v1/billing/teams/{TEAM}/prepaid/balance"
+
+
+def test_a_balance_without_a_total_is_none_and_a_zero_total_is_zero(xai):
+    client = XAI(xai.base_url, TEAM_KEY, sleep=NO_WAIT)
+    try:
+        xai.prepaid = {"changes": []}
+        assert client.balance() is None
+        xai.prepaid = {"total": {}, "changes": []}  # proto3 JSON leaves a zero out
+        assert client.balance() == Decimal(0)
+    finally:
+        client.client.close()
+
+
+@pytest.mark.parametrize("total", [{"val": "ten dollars"}, {"val": None}, {"val": True}, "-1000"])
+def test_a_malformed_total_is_one_clear_line(store, xai, total):
+    xai.prepaid = {"total": total}
+    with pytest.raises(InvalidResponse) as raised:
+        xai_rows.prepaid(xai.prepaid)
+    assert str(raised.value).startswith("xai: xai prepaid balance: total")
+    assert "in cents" in str(raised.value)
+    assert "\n" not in str(raised.value)
+    # in a sync the balance is a nicety: the usage is written, the balance left out
+    outcome = sync.sync_provider(store, _settings(xai), "xai", since=TODAY, until=TODAY, on=TODAY, sleep=NO_WAIT)
+    assert outcome.ok and outcome.balance is None and "credits left" not in outcome.summary()
+    assert _spend(store) == xai.billed(TODAY, TODAY)
 
 
 @pytest.mark.parametrize("name", ["usage_response_doc.json", "usage_response_3p_string_values.json",

@@ -1,5 +1,6 @@
 """GitHub Copilot: the organisation's billing usage (client.py: the premium-request and AI-credit usage reports per
-day, read into ledger rows by normalize.py) and the billing usage reports as CSV (imports.py)."""
+day and the seats of the billing usage report, read into ledger rows by normalize.py) and the billing usage reports
+as CSV (imports.py)."""
 
 from __future__ import annotations
 

@@ -25,11 +25,11 @@ from aicost import ledger
 from aicost.ledger import fields
 from aicost.sources import manual
 from aicost.sources.files.format import NOT_AI, Context, Format, Line, Skip, amount, count, empty, number, text
+from aicost.sources.github.normalize import SEAT_SKUS
 
 PROVIDER = "github-copilot"
 AI_PRODUCTS = ("copilot", "spark")  # products whose lines are AI spend
 AI_SKU_PREFIXES = ("copilot", "coding_agent", "spark")
-SEAT_SKUS = ("copilot_for_business", "copilot_business", "copilot_enterprise", "copilot_for_enterprise")
 # "Additional premium requests beyond your plan's included amount are billed at $0.04 USD per request"
 # (GitHub docs, "Requests in GitHub Copilot"; quoted in github.com/orgs/community/discussions/165820)
 PREMIUM_REQUEST_USD = Decimal("0.04")

@@ -3,8 +3,8 @@
 The team comes from the key itself (`GET /auth/management-keys/validation`: `scopeId` of a SCOPE_TEAM key), or from
 `AICOST_XAI_TEAM` for a key of a wider scope. Usage is one `POST /v1/billing/teams/{team}/usage` per window of at most
 31 days (no pagination): dollars per UTC day and description ("Chat grok-4-0709"), points dense (zeros included).
-`limitReached: true` means xAI cut the answer short: the sync fails rather than write part of a window
-(tests/fixtures/providers/xai/SOURCES.md).
+`limitReached: true` means xAI cut the answer short: the sync fails rather than write part of a window. The prepaid
+balance is `GET /v1/billing/teams/{team}/prepaid/balance` (tests/fixtures/providers/xai/SOURCES.md).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from decimal import Decimal
 
 from aicost.errors import AuthError, InvalidInput, InvalidResponse
 from aicost.sources import Window
@@ -55,6 +56,14 @@ class XAI:
             body = self.client.post(path, xai_rows.request(start, end))
             yield from xai_rows.usage(body, start, end)
             start = end + timedelta(days=1)
+
+    def balance(self) -> Decimal | None:
+        """The team's prepaid credits left (USD, exact), or None when xAI's answer has no total.
+
+        Raises:
+            InvalidResponse: the total is not an amount in cents.
+        """
+        return xai_rows.prepaid(self.client.get(f"/v1/billing/teams/{self.team()}/prepaid/balance"))
 
     def check(self) -> None:
         """The key's validation (no permission needed), then its team: an inference key is refused there."""

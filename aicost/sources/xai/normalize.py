@@ -2,11 +2,14 @@
 
 One billed cost row per UTC day and description with a non-zero amount: `values[0]` is US dollars (a JSON number,
 read exactly; a numeric string is read too). The description names the model ("Chat grok-4-0709" → grok-4-0709).
+The prepaid balance is a ledger in cents with the sign inverted: a purchase is negative, so `total.val` "-1000" is
+$10.00 left.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from aicost import ledger
 from aicost.errors import InvalidResponse
@@ -65,3 +68,21 @@ def usage(body: dict, since: date, until: date) -> list[dict]:
                 "cost_status": ledger.COST_BILLED, "origin": "/v1/billing/teams/{team}/usage"})
             row["cost_usd"] = ledger.money(row["cost_usd"] + dollars)
     return list(rows.values())
+
+
+def prepaid(body: dict) -> Decimal | None:
+    """The credits left in USD from a prepaid balance answer ({"total": {"val": "-1000"}, "changes": [...]}), or
+    None when it has no total."""
+    where = "xai prepaid balance"
+    total = body.get("total") if isinstance(body, dict) else None
+    if total is None:
+        return None
+    if not isinstance(total, dict):
+        raise InvalidResponse(PROVIDER, f"{where}: total is not an object with val in cents: {total!r}")
+    # proto3 JSON leaves out a zero: a total without val is a balance of 0 cents
+    value = total.get("val", "0")
+    cents = number(value)
+    if cents is None:
+        raise InvalidResponse(PROVIDER, f"{where}: total.val is not an amount in cents: {value!r}")
+    # cents, sign inverted: purchases are negative ("-1000" is $10.00 left), spend positive
+    return ledger.money(-cents / 100)
