@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -278,14 +278,16 @@ def ecb_fake(ecb_server, monkeypatch):
 
 
 @pytest.fixture
-def provider_env(fake, openrouter_fake, github_fake, xai_fake, monkeypatch) -> dict:
+def provider_env(fake, openrouter_fake, github_fake, xai_fake, mistral_fake, ecb_fake, monkeypatch) -> dict:
     """AICOST_* variables pointing every synced provider at its fake server with working keys (also set in
     os.environ): OpenAI and Anthropic at tests/fakeprovider.py, OpenRouter at tests/sources/fake_openrouter.py,
-    GitHub Copilot at tests/sources/fake_github.py, xAI at tests/sources/fake_xai.py."""
+    GitHub Copilot at tests/sources/fake_github.py, xAI at tests/sources/fake_xai.py, Mistral (billing in EUR, with
+    usage on each of the last 100 days) at tests/sources/fake_mistral.py, and exchange rates at tests/sources/fake_ecb.py."""
     from tests import fakeprovider
-    from tests.sources import fake_github, fake_xai
+    from tests.sources import fake_github, fake_mistral, fake_xai
     from tests.sources.fake_openrouter import MANAGEMENT_KEY
 
+    mistral_fake.fill(days.TODAY - timedelta(days=99), days.TODAY)
     env = {
         "AICOST_OPENAI_ADMIN_KEY": fakeprovider.OPENAI_KEY, "AICOST_ANTHROPIC_ADMIN_KEY": fakeprovider.ANTHROPIC_KEY,
         "AICOST_OPENAI_BASE_URL": fake.openai_base_url, "AICOST_ANTHROPIC_BASE_URL": fake.anthropic_base_url,
@@ -293,6 +295,8 @@ def provider_env(fake, openrouter_fake, github_fake, xai_fake, monkeypatch) -> d
         "AICOST_GITHUB_ADMIN_KEY": fake_github.TOKEN, "AICOST_GITHUB_ORG": fake_github.ORG,
         "AICOST_GITHUB_BASE_URL": github_fake.base_url,
         "AICOST_XAI_ADMIN_KEY": fake_xai.TEAM_KEY, "AICOST_XAI_BASE_URL": xai_fake.base_url,
+        "AICOST_MISTRAL_ADMIN_KEY": fake_mistral.ADMIN_KEY, "AICOST_MISTRAL_BASE_URL": mistral_fake.base_url,
+        "AICOST_ECB_URL": ecb_fake.base_url,
         "AICOST_MAX_RETRIES": "3", "AICOST_REQUEST_TIMEOUT_SECONDS": "5",
     }
     for name, value in env.items():

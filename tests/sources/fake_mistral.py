@@ -61,6 +61,27 @@ class FakeMistral(JSONServer):
                     for _, metric, group, day, paid, event in self.usage
                     if day is not None and since <= day <= until), Decimal(0))
 
+    def billed_rows(self, since: date, until: date) -> dict[tuple[date, str, str], Decimal]:
+        """The amount in the answer's currency of each (day, metric, category) since..until: a ledger row each."""
+        rows: dict[tuple[date, str, str], Decimal] = {}
+        for category, metric, group, day, paid, event in self.usage:
+            if day is not None and since <= day <= until:
+                key = (day, metric, category)
+                rows[key] = rows.get(key, Decimal(0)) + paid * Decimal(self.prices[(event, metric, group)])
+        return rows
+
+    def fill(self, since: date, until: date) -> None:
+        """Some usage on every day since..until (the same for the same day in any run)."""
+        day = since
+        while day <= until:
+            n = day.toordinal()
+            self.use("completion", "mistral-large-2411", "input", day, 10_000 + n % 997 * 13)
+            self.use("completion", "mistral-large-2411", "output", day, 2_000 + n % 389 * 7)
+            if n % 3:
+                self.use("completion", "mistral-small-2506", "input", day, 50_000 + n % 101)
+                self.use("completion", "mistral-small-2506", "output", day, 9_000 + n % 53)
+            day = date.fromordinal(n + 1)
+
     def month(self, year: int, month: int) -> dict:
         """The answer for one month: every category present (empty ones as Mistral sends them), its entries."""
         body: dict = {"completion": {"models": {}}, "ocr": {"models": {}}, "connectors": {"models": {}},
