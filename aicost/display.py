@@ -61,6 +61,23 @@ def amount(value) -> str:
     return f"{whole}.{fraction.ljust(2, '0')}"
 
 
+def money_in(value, currency: str | None) -> str:
+    """An amount in its own currency, to the cent with separators: "EUR 1,234.50"; dollars as usd(); "—" for none."""
+    number = _decimal(value)
+    if not currency or currency == "USD" or number is None:
+        return usd(number)
+    cents = number.quantize(_CENT, rounding=ROUND_HALF_EVEN)
+    return f"{'-' if cents < 0 else ''}{currency} {abs(cents):,.2f}"
+
+
+def rate(value, currency: str | None) -> str:
+    """An exchange rate as a sentence fragment: "1 EUR = 1.1367 USD" (as many places as the rate has)."""
+    number = _decimal(value)
+    if number is None or not currency:
+        return UNKNOWN
+    return f"1 {currency} = {number.normalize():f} USD"
+
+
 def count(value) -> str:
     """A whole number with thousands separators ("187,417"); "—" for a count that is not known."""
     number = _decimal(value)

@@ -29,10 +29,23 @@ today = ui.today()
 
 
 # errors name the form's fields as the form labels them (not the ledger's column names)
-FORM_NAMES = {"provider": "Provider", "date": "Date", "until": "Last day", "model": "Model", "cost": "Cost (USD)",
+FORM_NAMES = {"provider": "Provider", "date": "Date", "until": "Last day", "model": "Model", "cost": "Cost",
+              "currency": "Currency",
               "input_tokens": "Input tokens", "output_tokens": "Output tokens", "requests": "Requests",
               "note": "Note", "self_hosted": "Self-hosted", "subscription": "Flat subscription",
               "project": "Project / team", "new_provider": "the box “Add it as a new provider”"}
+
+
+CURRENCIES = ("USD", "EUR", "GBP", "CHF", "CNY", "JPY", "CAD", "AUD", "INR", "SEK", "NOK", "DKK", "PLN", "BRL")
+
+
+def _billed_in(row) -> str:
+    """'EUR 100.00 at 1 EUR = 1.16 USD (ECB reference rate of 2026-11-03)' for a row in another currency; ''."""
+    code = row.get("currency")
+    if not isinstance(code, str) or not code:
+        return ""
+    return (f"{display.money_in(row.get('amount'), code)} at {display.rate(row.get('fx_rate'), code)} "
+            f"({row.get('fx_source')} of {str(row.get('fx_date'))[:10]})")
 
 
 def _cost(value) -> str:
@@ -112,8 +125,15 @@ def _entry_fields(prefix: str, row: dict | None = None) -> tuple[Entry, bool]:
                                  key=f"{prefix}_input_tokens")
     output_tokens = c3.text_input("Output tokens", value=_count(row.get("output_tokens")), key=f"{prefix}_output_tokens")
     entered = row.get("cost_status") == ledger.COST_ENTERED
-    cost = st.text_input("Cost (USD)", value=display.amount(row["cost_usd"]) if entered else "", key=f"{prefix}_cost",
+    billed_in = row.get("currency") if isinstance(row.get("currency"), str) and row.get("currency") else "USD"
+    c1, c2 = st.columns([3, 1])
+    cost = c1.text_input("Cost", value=display.amount(row["amount"] if billed_in != "USD" else row["cost_usd"])
+                         if entered else "", key=f"{prefix}_cost",
                          help="Leave empty to estimate from tokens with genai-prices list prices.")
+    codes = list(dict.fromkeys([billed_in, *CURRENCIES]))
+    billed_in = c2.selectbox("Currency", codes, index=0, key=f"{prefix}_currency",
+                             help="Another currency than USD is converted with the ECB reference rate of the day "
+                                  "(or one entered with `aicost rates set`); the amount and the rate are kept.")
     self_hosted = False
     try:
         is_local = catalog.normalize_provider(provider) == "local"
@@ -128,7 +148,7 @@ def _entry_fields(prefix: str, row: dict | None = None) -> tuple[Entry, bool]:
     note = st.text_input("Note", value=row.get("note") or "", key=f"{prefix}_note")
     return Entry(provider=provider, date=day, until=until, model=model, cost=cost, input_tokens=input_tokens,
                  output_tokens=output_tokens, requests=requests, note=note, self_hosted=self_hosted,
-                 subscription=subscription, project=project), new_provider
+                 subscription=subscription, project=project, currency=billed_in), new_provider
 
 
 # the rows tab comes last so it lists what an add or import of this same run wrote
@@ -156,7 +176,8 @@ with add_tab:
                 st.session_state["add_form"] = st.session_state.get("add_form", 0) + 1
                 st.session_state["add_saved"] = (
                     f"Saved: {catalog.display_name(row['provider'])}{' · ' + row['project'] if row['project'] else ''}"
-                    f", {_cost(row['cost_usd'])} ({manual.label(row['source'], row['cost_status'])}).")
+                    f", {_cost(row['cost_usd'])} ({manual.label(row['source'], row['cost_status'])})"
+                    f"{'; ' + _billed_in(row) if _billed_in(row) else ''}.")
                 st.rerun()
 
 with import_tab:
@@ -210,7 +231,8 @@ with rows_tab:
             "Project": frame["project"].fillna(""), "Model": frame["model"].map(display.model),
             "Requests": frame["requests"].map(display.count), "Input tokens": frame["input_tokens"].map(display.count),
             "Output tokens": frame["output_tokens"].map(display.count),
-            "Cost": frame["cost_usd"].map(_cost), "Label": frame["label"], "Note": frame["note"],
+            "Cost": frame["cost_usd"].map(_cost),
+            "Billed in": [_billed_in(r) for r in frame.to_dict("records")], "Label": frame["label"], "Note": frame["note"],
             "File": frame["origin"].fillna(""), "Id": frame["entry_id"],
         })
         st.dataframe(table, hide_index=True, width="stretch")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -100,6 +102,28 @@ if not allowances.empty:
         "Discount": allowances["discount_usd"].map(ui.money), "Billed": allowances["billed_usd"].map(ui.money),
     }), hide_index=True, width="stretch")
     ui.downloads(allowances, "allowances", f)
+
+foreign = ui.read("currencies", f)
+if not foreign.empty:
+    st.subheader("Other currencies")
+    st.caption("Amounts billed or entered in another currency than USD, as billed, and the dollars they count as: "
+               "each row is converted with the reference rate of its own day (the European Central Bank's, the last "
+               "published on or before it), or a rate entered with `aicost rates set`.")
+
+    def _rates(low, high, code) -> str:
+        return display.rate(low, code) if low == high else f"{display.rate(low, code)} to {Decimal(str(high)).normalize():f}"
+
+    st.dataframe(pd.DataFrame({
+        "Provider": foreign["provider"].map(ui.provider_name), "Currency": foreign["currency"],
+        "Billed": [display.money_in(a, c) for a, c in zip(foreign["amount"], foreign["currency"], strict=True)],
+        "In USD": foreign["cost_usd"].map(ui.money),
+        "Rates": [_rates(lo, hi, c) for lo, hi, c in zip(foreign["lowest_rate"], foreign["highest_rate"],
+                                                         foreign["currency"], strict=True)],
+        "Rate days": [f"{str(a)[:10]}" + (f" to {str(b)[:10]}" if str(a) != str(b) else "")
+                      for a, b in zip(foreign["first_rate_day"], foreign["last_rate_day"], strict=True)],
+        "Source": foreign["source"], "Rows": foreign["rows"].map(display.count),
+    }), hide_index=True, width="stretch")
+    ui.downloads(foreign, "currencies", f)
 
 def _width(width: str) -> str:
     """A bucket's length in words: 1h -> "an hour", 1d -> "a day", 30d -> "30 days"."""

@@ -109,6 +109,7 @@ def store(ledger_url) -> Store:
 def _clean_env(extra: dict | None = None) -> dict:
     """The environment for a process a test starts: no AICOST_ setting of the developer's, but the suite's today."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AICOST_") or k == clock.ENV}
+    env["AICOST_ECB_URL"] = ""  # never the real ECB: a test that converts gives its fake
     env.update(extra or {})
     return env
 

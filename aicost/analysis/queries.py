@@ -416,6 +416,26 @@ def allowances(store: Store, f: Filters) -> pd.DataFrame:
     return frame
 
 
+def currencies(store: Store, f: Filters) -> pd.DataFrame:
+    """Spend billed or entered in another currency than USD, per provider, currency and rate source: the amounts
+    as billed, the dollars they were counted as, the range of rates used and of their days."""
+    params: dict = {"start_ts": datetime.combine(f.start, time()),
+                    "end_ts": datetime.combine(f.end + timedelta(days=1), time())}
+    sql = f"""
+        SELECT provider, currency, fx_source AS source, count(*) AS rows, sum(amount) AS amount,
+               sum(cost_usd) AS cost_usd, min(fx_rate) AS lowest_rate, max(fx_rate) AS highest_rate,
+               min(fx_date) AS first_rate_day, max(fx_date) AS last_rate_day
+        FROM {ledger.TABLE}
+        WHERE bucket_start >= :start_ts AND bucket_start < :end_ts AND currency IS NOT NULL AND currency <> ''
+          AND cost_usd IS NOT NULL{_where(f, params)}
+        GROUP BY provider, currency, fx_source ORDER BY provider, currency, fx_source
+    """
+    frame = _run(store, sql, params)
+    for m in ("amount", "cost_usd"):
+        frame[m] = frame[m].map(lambda v: _dec(v) or Decimal(0))
+    return frame
+
+
 UNPRICED_LIMIT = 500
 
 

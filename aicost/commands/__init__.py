@@ -20,6 +20,7 @@ MODULES = (
     "aicost.commands.add",
     "aicost.commands.import_csv",
     "aicost.commands.entries",
+    "aicost.commands.rates",
     "aicost.commands.reprice",
     "aicost.commands.migrate_ledger",
     "aicost.commands.hash_password",

@@ -13,7 +13,7 @@ from aicost.sources import manual
 NAME = "entries"
 HELP = "list manual and imported rows, or delete one by id (API rows are read-only)"
 _COLUMNS = ("entry_id", "source", "provider", "start_day", "end_day", "project", "model", "requests",
-            "input_tokens", "output_tokens", "cost_usd", "label", "note")
+            "input_tokens", "output_tokens", "cost_usd", "label", "note", "amount", "currency", "fx_rate")
 
 
 def _positive(text: str) -> int:

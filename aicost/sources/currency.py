@@ -165,10 +165,13 @@ def store_rates(store: Store, rates: Iterable[Rate]) -> int:
     return len(rates)
 
 
-def entered(store: Store) -> list[Rate]:
-    """The rates users entered, newest first."""
-    frame = store.frame(f"SELECT currency, usd, day, source FROM {TABLE} WHERE source = :s ORDER BY day DESC, "
-                        "currency", {"s": ENTERED})
+def in_use(store: Store) -> list[Rate]:
+    """Every rate users entered, and the newest ECB rate of each currency: by currency, newest first."""
+    frame = store.frame(
+        f"SELECT currency, usd, day, source FROM {TABLE} WHERE source = :entered"
+        f" OR (source = :ecb AND day = (SELECT max(day) FROM {TABLE} AS n WHERE n.currency = {TABLE}.currency"
+        f"      AND n.source = :ecb))"
+        " ORDER BY currency, day DESC, source DESC", {"entered": ENTERED, "ecb": ECB})
     return [Rate(r.currency, Decimal(str(r.usd)), _day(r.day), r.source) for r in frame.itertuples()]
 
 
@@ -216,9 +219,10 @@ class Converter:
                 store_rates(self.store, fetched)
             found = self._cached(currency, day)
         if found is None:
-            raise InvalidInput("currency", f"no {currency} to USD rate for {day}: the ECB has none on or before it; "
-                                           f"enter one with: aicost rates set {currency} <USD for 1 {currency}> "
-                                           f"--on {day}")
+            why = ("the ECB has none on or before it" if self.ecb is not None else
+                   "none was entered, and asking the ECB is off (AICOST_ECB_URL is empty)")
+            raise InvalidInput("currency", f"no {currency} to USD rate for {day}: {why}; enter one with: "
+                                           f"aicost rates set {currency} <USD for 1 {currency}> --on {day}")
         return found
 
     def _cached(self, currency: str, day: date) -> Rate | None:

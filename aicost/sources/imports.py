@@ -27,7 +27,7 @@ from aicost.config.settings import Settings, get_settings
 from aicost.errors import InvalidInput
 from aicost.ledger import coverage
 from aicost.ledger.store import Store, UpsertResult
-from aicost.sources import registry
+from aicost.sources import manual, registry
 from aicost.sources.files import template
 from aicost.sources.files.csvfile import canon, read, shape_problem
 from aicost.sources.files.format import NO_USAGE, Context, Format, Skip
@@ -229,9 +229,9 @@ def parse(data: bytes, file_name: str, *, format: str | None = None, settings: S
 _SUMMED = ("input_tokens", "uncached_input_tokens", "cache_read_tokens", "cache_write_tokens",
            "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens", *ledger.MODALITY_TOKENS, "requests",
            "web_search_requests")
-_SUMMED_MONEY = ("cost_usd", "estimate_usd", "gross_usd", "discount_usd")
+_SUMMED_MONEY = ("cost_usd", "estimate_usd", "gross_usd", "discount_usd", "amount")
 _MERGE_KEY = tuple(k for k in ledger.KEY if k != "entry_id")
-_FIELD = {"cost_usd": "cost", "estimate_usd": "cost", "gross_usd": "gross_usd"}  # how formats name these fields
+_FIELD = {"cost_usd": "cost", "estimate_usd": "cost", "gross_usd": "gross_usd", "amount": "cost"}  # how formats name these fields
 
 
 class _Merger:
@@ -396,6 +396,8 @@ def import_bytes(store: Store, data: bytes, file_name: str, *, format: str | Non
     fmt, rows, covered, left, detailed, replaced = parsed.format, parsed.rows, 0, 0, 0, 0
     lines, skipped, unused = parsed.lines, parsed.skipped, parsed.unused
     del parsed  # the rows go on as an Arrow table: their Python objects are let go before the ledger's work
+    if rows and any(rows.column("currency")):  # amounts in EUR etc.: in dollars at the rate of their day
+        rows = Rows([[row[n] for n in ledger.NAMES] for row in manual.priced(store, rows.dicts(), settings)])
     result = UpsertResult()
     statuses: list[str] = []
     entered: list[dict] = []

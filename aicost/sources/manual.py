@@ -15,7 +15,7 @@ from aicost.config.settings import Settings, get_settings
 from aicost.errors import InvalidInput
 from aicost.ledger import fields, reads
 from aicost.ledger.store import Store
-from aicost.sources import catalog
+from aicost.sources import catalog, currency
 
 CONFIDENCE_MANUAL = "user-entered"
 CONFIDENCE_IMPORT = "imported"
@@ -39,6 +39,7 @@ class Entry:
     self_hosted: bool = False
     project: str | None = None
     subscription: bool = False  # a flat charge for seats or a plan, kept apart from metered use
+    currency: str | None = None  # the cost's currency (ISO code: EUR, CNY); None or USD: dollars
     extra: dict = field(default_factory=dict)  # further ledger measures (cache tokens) from imports
     negative: bool = False  # the cost may be below zero (a credit line of a provider's bill; never typed in)
     exact: bool = True  # False: a cost with more decimals than the ledger keeps is rounded (providers' files)
@@ -112,6 +113,9 @@ def _build_row(entry: Entry, settings: Settings | None, today: date | None, sour
             raise InvalidInput(field, "a subscription has no usage counts: enter metered use as its own entry")
     if cost is None and not self_hosted and not has_tokens and requests is None:
         raise InvalidInput("cost", "give a cost, token counts or requests (or mark a local model self-hosted)")
+    billed_in = currency.code(entry.currency)
+    if billed_in and cost is None:
+        raise InvalidInput("currency", f"a currency goes with a cost: give the amount in {billed_in}, or no currency")
 
     row = {
         "provider": provider, "source": source, "bucket_start": day_start(start), "bucket_width": width,
@@ -140,7 +144,26 @@ def _build_row(entry: Entry, settings: Settings | None, today: date | None, sour
         row.update(kind=ledger.KIND_USAGE, cost_usd=estimate.spend, cost_status=estimate.status)
     else:  # requests only: no way to price it, shown as unpriced
         row.update(kind=ledger.KIND_USAGE, cost_usd=None, cost_status=ledger.COST_UNPRICED)
+    if billed_in:  # the amount as given; priced() converts it to dollars with the rate of its day
+        row.update(amount=cost, currency=billed_in, cost_usd=None)
     return row
+
+
+def priced(store: Store, rows: list[dict], settings: Settings | None = None) -> list[dict]:
+    """Rows in another currency converted to dollars (aicost.sources.currency: the ECB's rate of each row's day,
+    cached in the ledger, or an entered one); dollar rows as they are.
+
+    Raises:
+        InvalidInput: no rate for a row's day (the message says how to enter one).
+        ProviderError: the ECB could not be asked.
+    """
+    if not any(row.get("currency") for row in rows):
+        return rows
+    rates = currency.converter(store, settings or get_settings())
+    try:
+        return [rates.convert(row) for row in rows]
+    finally:
+        rates.close()
 
 
 def new_id() -> str:
@@ -178,7 +201,7 @@ def add(store: Store, entry: Entry, *, settings: Settings | None = None, today: 
     check_provider(store, entry.provider, new_provider=new_provider, names=names)
     row = build_row(entry, settings=settings, today=today, names=names)
     row["entry_id"] = new_id()
-    store.upsert([row])
+    store.upsert(priced(store, [row], settings))
     return row["entry_id"]
 
 
@@ -209,6 +232,7 @@ def edit(store: Store, entry_id: str, entry: Entry, *, settings: Settings | None
     if old["source"] == "import":
         entry = _keep_import_detail(entry, old)
     row = build_row(entry, settings=settings, today=today, source=old["source"], names=names)
+    row = priced(store, [row], settings)[0]
     row["entry_id"] = old["entry_id"]
     row["origin"] = old["origin"]
     row["ingested_at"] = old["ingested_at"]
@@ -272,7 +296,7 @@ def list_entries(store: Store, sources: tuple[str, ...] = EDITABLE_SOURCES, limi
     sql = (
         f"SELECT entry_id, source, provider, CAST(bucket_start AS DATE) AS start_day, bucket_width, bucket_end,"
         f" model, project, api_key, requests, input_tokens, output_tokens, cost_usd, cost_status, estimate_usd,"
-        f" price_source, note, origin, kind FROM {ledger.TABLE}"
+        f" price_source, note, origin, kind, amount, currency, fx_rate, fx_date, fx_source FROM {ledger.TABLE}"
         f" WHERE source IN :sources ORDER BY bucket_start DESC, updated_at DESC, entry_id LIMIT :limit"
     )
     clause = sa.text(sql).bindparams(sa.bindparam("sources", expanding=True))

@@ -99,7 +99,7 @@ def test_two_app_processes_one_due_time_one_sync_run(store, ledger_url, provider
     assert sorted(out.strip() for out, _ in outputs) == ["ran", "skipped"]
     runs = store.frame("SELECT provider, status FROM sync_runs ORDER BY provider")
     # one sync run, every provider with a key
-    assert runs.values.tolist() == [["anthropic", "ok"], ["github-copilot", "ok"], ["openai", "ok"],
+    assert runs.values.tolist() == [["anthropic", "ok"], ["github-copilot", "ok"], ["mistral", "ok"], ["openai", "ok"],
                                     ["openrouter", "ok"], ["xai", "ok"]]
     lease = scheduler.recent(store)
     assert len(lease) == 1 and lease["status"].iloc[0] == "ok"

@@ -91,7 +91,7 @@ def test_the_form_clears_after_a_save_and_refuses_the_same_entry_twice(app_test,
     assert [w.value for w in at.text_input
             if w.key.startswith("add") and w.key.endswith(("_cost", "_note", "_project", "_model"))] == ["", "", "", ""]
     submit(at)
-    assert at.error[0].value.startswith("Not saved. Cost (USD): give a cost, token counts or requests")
+    assert at.error[0].value.startswith("Not saved. Cost: give a cost, token counts or requests")
     # typed in again exactly: refused as the entry just saved
     fill(at, provider="Groq", date=date(2026, 3, 1), cost="2.22", project="Web app", note="double submit test")
     submit(at)
@@ -173,15 +173,15 @@ def test_period_entry(app_test, store):
 
 
 @pytest.mark.parametrize("values, words", [
-    ({"cost": "-5"}, "Cost (USD): must not be negative"),
-    ({"cost": "NaN"}, "Cost (USD): is not a number (NaN)"),
-    ({"cost": "Infinity"}, "Cost (USD): must be finite"),
-    ({"cost": "2000000"}, "Cost (USD): 2000000 is over the ceiling"),
-    ({"cost": "abc"}, "Cost (USD): 'abc' is not a number"),
-    ({"cost": "1,5"}, "Cost (USD): '1,5' is not an amount: use a dot for decimals"),  # not $15
-    ({"cost": "12,34,5"}, "Cost (USD): '12,34,5' is not an amount: use a dot for decimals"),
+    ({"cost": "-5"}, "Cost: must not be negative"),
+    ({"cost": "NaN"}, "Cost: is not a number (NaN)"),
+    ({"cost": "Infinity"}, "Cost: must be finite"),
+    ({"cost": "2000000"}, "Cost: 2000000 is over the ceiling"),
+    ({"cost": "abc"}, "Cost: 'abc' is not a number"),
+    ({"cost": "1,5"}, "Cost: '1,5' is not an amount: use a dot for decimals"),  # not $15
+    ({"cost": "12,34,5"}, "Cost: '12,34,5' is not an amount: use a dot for decimals"),
     ({"provider": "Local model", "cost": "5", "self_hosted": True},
-     "Cost (USD): a self-hosted entry costs $0 by intent; leave the cost empty, or do not mark the entry self-hosted"),
+     "Cost: a self-hosted entry costs $0 by intent; leave the cost empty, or do not mark the entry self-hosted"),
     ({"date": TODAY + timedelta(days=1), "cost": "5"}, "is in the future (UTC)"),
     ({"period": True, "date": date(2026, 3, 10), "until": date(2026, 3, 1), "cost": "5"}, "Last day: 2026-03-01 is before"),
     ({"provider": "Other…", "other": "   ", "cost": "5"}, "Provider: is empty"),
@@ -211,7 +211,7 @@ def test_edit_and_delete_with_confirmation(app_test, store):
     at.selectbox(key="rows_pick").set_value(entry_id).run()
     at.text_input(key=f"edit_{entry_id}_cost").set_value("-1").run()
     at.button(key="rows_save").click().run()
-    assert "Cost (USD): must not be negative" in at.error[0].value
+    assert "Cost: must not be negative" in at.error[0].value
     assert manual.get(store, entry_id)["cost_usd"] == 5
     at.text_input(key=f"edit_{entry_id}_cost").set_value("7.5").run()
     at.button(key="rows_save").click().run()

@@ -11,14 +11,14 @@ from aicost.sources.files.format import Context, Format, Line
 
 TEMPLATE_COLUMNS = (
     "date", "end_date", "provider", "model", "project", "requests", "input_tokens", "output_tokens",
-    "cache_read_tokens", "cache_write_tokens", "cost_usd", "self_hosted", "subscription", "note",
+    "cache_read_tokens", "cache_write_tokens", "cost_usd", "self_hosted", "subscription", "note", "currency",
 )
 TEMPLATE_EXAMPLE = (
-    ("2026-01-01", "2026-01-31", "Perplexity", "", "", "", "", "", "", "", "42.10", "", "", "January invoice"),
-    ("2026-01-15", "", "Groq", "llama-3.3-70b-versatile", "", "1200", "3500000", "800000", "", "", "", "", "", ""),
-    ("2026-01-15", "", "Local model", "llama3.1:8b", "", "300", "", "", "", "", "", "true", "", "office GPU box"),
+    ("2026-01-01", "2026-01-31", "Perplexity", "", "", "", "", "", "", "", "42.10", "", "", "January invoice", ""),
+    ("2026-01-15", "", "Groq", "llama-3.3-70b-versatile", "", "1200", "3500000", "800000", "", "", "", "", "", "", ""),
+    ("2026-01-15", "", "Local model", "llama3.1:8b", "", "300", "", "", "", "", "", "true", "", "office GPU box", ""),
     ("2026-01-01", "2026-01-31", "GitHub Copilot", "", "", "", "", "", "", "", "190.00", "", "true",
-     "Copilot Business, 10 seats"),
+     "Copilot Business, 10 seats", ""),
 )
 # what people call the template's columns (canonical names): named in the message about a column not used
 KNOWN_AS = {
@@ -27,7 +27,8 @@ KNOWN_AS = {
     "to": "end_date", "until": "end_date", "vendor": "provider", "service": "provider", "inputtokens": "input_tokens",
     "prompttokens": "input_tokens", "tokensin": "input_tokens", "completiontokens": "output_tokens",
     "tokensout": "output_tokens", "calls": "requests", "workspace": "project", "comment": "note", "notes": "note",
-    "description": "note", "selfhosted": "self_hosted", "local": "self_hosted",
+    "description": "note", "selfhosted": "self_hosted", "local": "self_hosted", "curr": "currency",
+    "ccy": "currency",
 }
 
 
@@ -46,7 +47,7 @@ def _generic(line: Line, ctx: Context) -> list[dict]:
         cost=line.get("costusd"), input_tokens=line.get("inputtokens"), output_tokens=line.get("outputtokens"),
         requests=line.get("requests"), note=line.get("note"), project=line.get("project"),
         self_hosted=fields.flag(line.get("selfhosted"), "self_hosted"),
-        subscription=fields.flag(line.get("subscription"), "subscription"),
+        subscription=fields.flag(line.get("subscription"), "subscription"), currency=line.get("currency"),
         extra={"cache_read_tokens": fields.count(line.get("cachereadtokens"), "cache_read_tokens"),
                "cache_write_tokens": fields.count(line.get("cachewritetokens"), "cache_write_tokens")},
     )
