@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aicost import sources as providers
 from aicost.config.settings import get_settings
 from aicost.delivery import notify
 from aicost.errors import AicostError
@@ -108,7 +107,7 @@ except AicostError as exc:  # the page cannot say what is saved: one line, and h
     st.error(f"{exc}. Repair the file, or move it away and save the keys and channels here again.")
     st.stop()
 st.header("Admin keys")
-for name in providers.NAMES:
+for name in keys.KEYED:
     status = keys.status(settings, name)
     with st.container(border=True):
         st.subheader(ui.provider_name(name))
@@ -153,6 +152,37 @@ for name in providers.NAMES:
                              help=OPTION_HELP.get(option))
             button.button("Save", key=f"save_{name}_{option}", on_click=_save_option, args=(name, option))
         _said(name)
+
+
+# -- clouds ---------------------------------------------------------------------------------------------------
+
+
+def _test_cloud(name: str) -> None:
+    try:
+        sync.check(get_settings(), name)
+    except AicostError as exc:
+        _say(name, "error", f"The test failed: {_plain(exc, name)}")
+        return
+    _say(name, "success", f"{ui.provider_name(name)} answered: its billing data can be read with these credentials.")
+
+
+clouds = [s for s in registry.ALL if s.usage_api and s.credentials]
+if clouds:
+    st.header("Clouds")
+    st.caption("Models bought through a cloud account are on the cloud's bill. aicost reads it with the cloud's own "
+               "credentials (never stored here): set them where aicost runs, as the README says for each cloud.")
+    for source in clouds:
+        with st.container(border=True):
+            st.subheader(source.name)
+            variable = keys.env_name(source.slug)
+            value = getattr(settings, keys.setting(source.slug, source.credentials), None)
+            if value:
+                st.markdown(f"On: `{variable}` = `{value}`.")
+            else:
+                st.markdown(f"Off: set `{variable}` to sync it. {source.help}")
+            st.button("Test", key=f"test_{source.slug}", on_click=_test_cloud, args=(source.slug,),
+                      disabled=not value)
+            _said(source.slug)
 
 
 # -- alert channels ----------------------------------------------------------------------------------------------

@@ -21,8 +21,14 @@ settings = get_settings()
 configured = sync.configured(settings)
 missing = [name for name in providers.NAMES if name not in configured]
 if missing:
-    st.info("No admin key for " + ", ".join(ui.provider_name(n) for n in missing)
-            + ": set it on the Settings page or as " + " / ".join(keys.env_name(n) for n in missing) + ".")
+    keyed = [n for n in missing if n in keys.KEYED]
+    if keyed:
+        st.info("No admin key for " + ", ".join(ui.provider_name(n) for n in keyed)
+                + ": set it on the Settings page or as " + " / ".join(keys.env_name(n) for n in keyed) + ".")
+    clouds = [n for n in missing if n not in keys.KEYED]
+    if clouds:
+        st.caption("Not configured: " + ", ".join(f"{ui.provider_name(n)} ({keys.env_name(n)})" for n in clouds)
+                   + ". See the README for each cloud's credentials.")
 
 dry_run = st.toggle("Dry run: fetch and compare with the ledger, write nothing", key="sync_dry_run")
 if st.button("Sync now", type="primary", disabled=not configured, key="sync_now"):

@@ -29,6 +29,8 @@ COLUMNS = (
     "SkuId", "SubAccountId", "SubAccountName", "ResourceId", "ResourceName",
     "x_Source", "x_Kind", "x_CostStatus", "x_Model", "x_ServiceTier", "x_InputTokens", "x_OutputTokens",
     "x_CacheReadTokens", "x_CacheWriteTokens", "x_Requests", "x_PriceSource",
+    # a row billed in another currency: BilledCost is its US dollars; the amount as billed and the rate beside it
+    "x_BilledAmount", "x_BilledCurrency", "x_ExchangeRate", "x_ExchangeRateDate", "x_ExchangeRateSource",
 )
 SERVICE_CATEGORY = "AI and Machine Learning"  # FOCUS ServiceCategory value
 _WIDTHS = {"1m": timedelta(minutes=1), "1h": timedelta(hours=1), "1d": timedelta(days=1)}
@@ -99,13 +101,27 @@ def records(frame: pd.DataFrame) -> Iterator[dict]:
             "Recurring" if r["kind"] == ledger.KIND_SUBSCRIPTION or width not in _WIDTHS else "Usage-Based",
             _text(r["note"]) or _text(r["item"]) or model,
             quantity, unit,
-            name, name, name, SERVICE_CATEGORY, f"{name} API",
+            name, catalog.display_name(r["publisher"]) if _text(r.get("publisher")) else name, name,
+            SERVICE_CATEGORY, f"{name} API",
             model or _text(r["item"]), _text(r["project"]), _text(r["project_name"]),
             _text(r["api_key"]), _text(r["api_key_name"]),
             r["source"], r["kind"], r["cost_status"], model, _text(r["service_tier"]),
             _int(r["input_tokens"]), _int(r["output_tokens"]), _int(r["cache_read_tokens"]),
             _int(r["cache_write_tokens"]), _int(r["requests"]), _text(r["price_source"]),
+            *_billed_in(r),
         )))
+
+
+def _billed_in(r: dict) -> tuple:
+    """x_BilledAmount .. x_ExchangeRateSource of a row in another currency; Nones for a row in dollars."""
+    code = _text(r.get("currency"))
+    if not code:
+        return (None,) * 5
+    day = r.get("fx_date")
+    day = None if day is None or (not isinstance(day, str) and pd.isna(day)) else str(day)[:10]
+    rate = r.get("fx_rate")
+    rate = None if rate is None or pd.isna(rate) else Decimal(str(rate)).normalize()
+    return _money(r.get("amount")), code, rate, day, _text(r.get("fx_source"))
 
 
 def to_csv(frame: pd.DataFrame) -> str:

@@ -112,6 +112,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("fx_rate", _RATE_SQL, _RATE_ARROW, doc="US dollars for 1 unit of currency, the rate cost_usd was made with"),
     Column("fx_date", "DATE", pa.date32(), doc="the day of that rate (the last published on or before the row's day)"),
     Column("fx_source", "VARCHAR", pa.string(), doc="where the rate came from: ECB reference rate, or entered"),
+    Column("publisher", "VARCHAR", pa.string(),
+           doc="the model's maker where the provider resells it (a cloud's Claude: anthropic); NULL: the provider"),
     Column("project_name", "VARCHAR", pa.string()),
     Column("api_key_name", "VARCHAR", pa.string()),
     Column("origin", "VARCHAR", pa.string(), doc="imported file name, or API endpoint"),

@@ -115,6 +115,8 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "ALTER TABLE usage ADD COLUMN fx_rate DECIMAL(24,12)",
             "ALTER TABLE usage ADD COLUMN fx_date DATE",
             "ALTER TABLE usage ADD COLUMN fx_source VARCHAR",
+            # the model's maker where the provider (a cloud) resells it: the bill's payee stays the provider
+            "ALTER TABLE usage ADD COLUMN publisher VARCHAR",
             # exchange rates as US dollars for 1 unit of a currency on a day: the ECB's reference rates (cached),
             # or one a user entered
             """

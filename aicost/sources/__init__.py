@@ -6,17 +6,29 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from aicost.sources import registry
+from aicost.sources import keys, registry
 from aicost.sources.keys import clean, env_name, field, setting
 from aicost.sources.source import Provider, Window
 
-__all__ = ["NAMES", "Provider", "Window", "build", "key_of", "usable_key"]
+__all__ = ["NAMES", "Provider", "Window", "build", "is_configured", "key_of", "usable_key"]
 
 NAMES = registry.SYNCED  # the providers synced from their own billing APIs, in sync order
 
 
+def is_configured(settings, name: str) -> bool:
+    """Whether the provider's sync is on: its admin key is set, or (a cloud) its `credentials` setting is."""
+    source = registry.get(name)
+    if source is not None and source.credentials:
+        value = getattr(settings, setting(name, source.credentials), None)
+        return bool(str(value).strip()) if value is not None else False
+    return key_of(settings, name) is not None
+
+
 def key_of(settings, name: str) -> str | None:
-    """The provider's admin key from the settings, whitespace around it removed, or None when it is not set."""
+    """The provider's admin key from the settings, whitespace around it removed, or None when it is not set (or
+    the provider is a cloud, read with its own credentials)."""
+    if name not in keys.KEYED:
+        return None
     secret = getattr(settings, field(name))
     value = secret.get_secret_value().strip() if secret is not None else ""
     return value or None
@@ -36,6 +48,8 @@ def build(name: str, settings, *, sleep: Callable[[float], None] = time.sleep) -
     source = registry.get(name)
     if source is None or not source.usage_api:
         raise ValueError(f"unknown provider {name!r}")
+    if source.credentials:  # a cloud: its client reads its settings and the cloud's credential chain itself
+        return source.client_class()(settings, sleep=sleep)
     options = {option: getattr(settings, setting(name, option)) for option in source.options}
     return source.client_class()(getattr(settings, setting(name, "base_url")), usable_key(settings, name),
                                  timeout=settings.request_timeout_seconds, max_retries=settings.max_retries,

@@ -26,6 +26,8 @@ __all__ = ["ENVIRONMENT", "NOT_SET", "SAVED", "SHAPES", "ChannelStatus", "KeyFil
 
 # the shape of each synced provider's admin key, from its descriptor
 SHAPES = {s.slug: s.key_shape for s in registry.ALL if s.key_shape is not None}
+# the providers synced with an admin key (the others in sources.NAMES are clouds read with their own credentials)
+KEYED = tuple(s.slug for s in registry.ALL if s.usage_api and not s.credentials)
 
 
 def field(provider: str) -> str:
@@ -41,6 +43,11 @@ def setting(provider: str, name: str) -> str:
 
 
 def env_name(provider: str) -> str:
+    """The environment variable that turns a provider's sync on: its admin key, or a cloud's `credentials`
+    setting (AICOST_GCP_BILLING_TABLE)."""
+    source = registry.get(provider)
+    if source is not None and source.credentials:
+        return f"AICOST_{setting(provider, source.credentials).upper()}"
     return f"AICOST_{field(provider).upper()}"
 
 

@@ -83,6 +83,9 @@ class Source:
     completed_days_only: its API reports only completed UTC days (today is never asked for).
     setting: the prefix of its settings when the slug is not a name (github-copilot: "github"); None: the slug.
     options: more of its settings the client needs, passed by name (GitHub: "org", from `github_org`).
+    credentials: a cloud's billing export or cost API, read with the cloud's own credential chain (no admin key):
+        the name of the setting that turns it on and says what it reads (`<prefix>_<credentials>`, e.g. Google's
+        "billing_table"); its client is built as Class(settings, sleep=) and finds its credentials itself.
     """
 
     slug: str
@@ -99,6 +102,7 @@ class Source:
     completed_days_only: bool = False
     setting: str | None = None
     options: tuple[str, ...] = ()
+    credentials: str | None = None
 
     @property
     def prefix(self) -> str:

@@ -145,8 +145,8 @@ def reachable(name: str, window: Window, on: date) -> tuple[Window | None, str |
 
 
 def configured(settings) -> list[str]:
-    """Providers whose admin key is set."""
-    return [name for name in providers.NAMES if providers.key_of(settings, name)]
+    """Providers whose sync is on: an admin key set, or a cloud's billing source named."""
+    return [name for name in providers.NAMES if providers.is_configured(settings, name)]
 
 
 def choose(settings, names: Iterable[str] = ()) -> tuple[list[str], list[Outcome]]:
@@ -157,9 +157,13 @@ def choose(settings, names: Iterable[str] = ()) -> tuple[list[str], list[Outcome
     if names:
         missing = [n for n in names if n not in have]
         return ([n for n in names if n in have],
-                [Outcome(n, FAILED, error=f"no admin key: set {keys.env_name(n)}") for n in missing])
-    return have, [Outcome(n, SKIPPED, error=f"no admin key ({keys.env_name(n)} is not set)")
+                [Outcome(n, FAILED, error=f"{_unset(n)}: set {keys.env_name(n)}") for n in missing])
+    return have, [Outcome(n, SKIPPED, error=f"{_unset(n)} ({keys.env_name(n)} is not set)")
                   for n in providers.NAMES if n not in have]
+
+
+def _unset(name: str) -> str:
+    return "no admin key" if name in keys.KEYED else "not configured"
 
 
 def sync_provider(store: Store, settings, name: str, *, since: date | None = None, until: date | None = None,

@@ -4,6 +4,8 @@ was converted at which rate; a missing rate refuses the entry in one line and wr
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -75,6 +77,13 @@ def test_rates_and_a_euro_entry_from_the_command_line(cli, store):
     listed = cli("rates", "list").stdout.splitlines()
     assert listed[0].split("\t") == ["currency", "day", "usd", "source"]
     assert listed[1].split("\t") == ["EUR", (DAY - timedelta(days=3)).isoformat(), "1.16", "entered rate"]
+    focus = list(csv.DictReader(io.StringIO(cli("export", "--format", "focus").stdout)))
+    assert len(focus) == 1 and focus[0]["BilledCost"] == "290.000000000" and focus[0]["BillingCurrency"] == "USD"
+    assert (focus[0]["x_BilledAmount"], focus[0]["x_BilledCurrency"], focus[0]["x_ExchangeRate"]) == (
+        "250.000000000", "EUR", "1.16")
+    assert focus[0]["x_ExchangeRateDate"] == (DAY - timedelta(days=3)).isoformat()
+    plain = list(csv.DictReader(io.StringIO(cli("export", "--format", "csv").stdout)))
+    assert (plain[0]["amount"], plain[0]["currency"], plain[0]["fx_source"]) == ("250.000000000", "EUR", "entered rate")
     for bad, says in ((("rates", "set", "EUR", "-1"), "is not a rate"), (("rates", "set", "USD", "1"), "need no rate"),
                       (("add", "--provider", "mistral", "--date", DAY.isoformat(), "--cost", "1", "--currency",
                         "EURO"), "not a currency code")):
