@@ -11,7 +11,8 @@ Rates are US dollars for 1 unit of a currency on a day, kept in the ledger's `fx
   day's rate is needed and cached; a currency's dollar rate is the ECB's USD quote over its own quote
   (1 CNY = 1.1367 / 7.6302 USD), to 12 places;
 - or one a user entered (`aicost rates set EUR 1.16 --on 2026-11-03`), used from its day on until a newer rate.
-A day uses the newest rate published on or before it (weekends and holidays have none); an ECB rate more than
+A row that comes converted by its bill (cost_usd and fx_rate set, e.g. Google's billing export with its own
+currency_conversion_rate) is kept as it is. A day uses the newest rate published on or before it (weekends and holidays have none); an ECB rate more than
 STALE_DAYS older than the day is not used. With no rate at all the row is refused in one line that says how to
 enter one, and nothing is written.
 """
@@ -250,6 +251,8 @@ class Converter:
         amount = row.get("amount")
         if amount is None:
             return row
+        if row.get("cost_usd") is not None and row.get("fx_rate") is not None:
+            return row  # converted by the bill itself (Google's export has its own rate): kept as billed
         start = row["bucket_start"]
         rate = self.rate(currency, start.date() if isinstance(start, datetime) else start)
         row.update(cost_usd=ledger.money(amount * rate.usd), fx_rate=rate.usd, fx_date=rate.day,

@@ -137,3 +137,10 @@ def test_the_ecb_refusing_again_and_again_is_one_line(store, ecb_fake):
         _converter(store, ecb_fake).convert(_row(MONDAY, "1"))
     assert "ecb" in str(caught.value) and "\n" not in str(caught.value)
     assert store.scalar("SELECT count(*) FROM fx_rates") == 0
+
+
+def test_a_row_converted_by_its_own_bill_keeps_that_rate(store, ecb_fake):
+    row = {**_row(MONDAY, "93.00"), "cost_usd": Decimal("100.00"), "fx_rate": Decimal("1.075268817204"),
+           "fx_date": MONDAY, "fx_source": "Google billing export"}
+    assert _converter(store, ecb_fake).convert(dict(row)) == {**row, "currency": "EUR"}
+    assert ecb_fake.requests == []
