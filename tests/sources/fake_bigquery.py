@@ -60,6 +60,8 @@ def net_usd(rows: list[dict]) -> Decimal:
 
 
 def _cell(value) -> dict:
+    if isinstance(value, Decimal):  # NUMERIC as BigQuery writes it: "1.25", "0", "-0.5"
+        value = format(value.normalize(), "f")
     return {"v": None if value is None else str(value)}
 
 
