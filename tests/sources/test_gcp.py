@@ -12,7 +12,7 @@ import pytest
 
 from aicost import ledger
 from aicost.config.settings import Settings
-from aicost.errors import AuthError, InvalidInput, NotFound, PermissionDenied, RateLimitError
+from aicost.errors import AuthError, InvalidInput, PermissionDenied, RateLimitError
 from aicost.sources import Window, build, is_configured, keys, sync
 from aicost.sources.gcp import normalize as gcp_rows
 from aicost.sources.gcp.client import GoogleCloud
