@@ -257,6 +257,34 @@ def mistral_fake(mistral_server):
 
 
 @pytest.fixture(scope="session")
+def bigquery_server():
+    """One fake BigQuery REST API on 127.0.0.1 holding the billing export fixture (tests/sources/fake_bigquery.py)."""
+    from tests.sources.fake_bigquery import FakeBigQuery
+
+    server = FakeBigQuery().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bigquery_fake(bigquery_server):
+    """The fake BigQuery with the fixture's rows, a partitioned table that exists, no faults, no requests counted."""
+    from tests.sources.fake_bigquery import fixture_rows
+
+    def reset():
+        bigquery_server.rows = fixture_rows()
+        bigquery_server.partitioned, bigquery_server.exists, bigquery_server.page_rows = True, True, 2
+        bigquery_server.faults.clear()
+        bigquery_server.requests.clear()
+        bigquery_server.queries.clear()
+        bigquery_server.results.clear()
+
+    reset()
+    yield bigquery_server
+    reset()
+
+
+@pytest.fixture(scope="session")
 def ecb_server():
     """One fake ECB exchange-rate API on 127.0.0.1 (tests/sources/fake_ecb.py) for the whole session."""
     from tests.sources.fake_ecb import FakeECB

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
                                  json_schema_extra={"saved": True})  # may also be saved on the Settings page
     mistral_admin_key: SecretStr | None = Field(None, description="Mistral admin API key (Admin console), not a "
                                                 "workspace API key")
+    gcp_billing_table: str | None = Field(None, description="the Cloud Billing export's BigQuery table "
+                                          "(project.dataset.table, standard or detailed usage cost); set, Google "
+                                          "Cloud (Vertex AI, Gemini API) is synced from it")
+    gcp_project: str | None = Field(None, description="the Google Cloud project the query job runs in and is "
+                                    "billed to (unset: the table's project)")
+    gcp_credentials_file: Path | None = Field(None, description="a Google service-account key file (JSON); unset: "
+                                              "Application Default Credentials")
+    gcp_api_endpoint: str | None = Field(None, description="another BigQuery API endpoint (an emulator or a test "
+                                         "stand-in), reached with anonymous credentials; unset: Google's")
     openai_base_url: str = Field("https://api.openai.com/v1", description="OpenAI API base URL")
     anthropic_base_url: str = Field("https://api.anthropic.com", description="Anthropic API base URL")
     openrouter_base_url: str = Field("https://openrouter.ai/api/v1", description="OpenRouter API base URL")
