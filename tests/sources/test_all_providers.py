@@ -41,16 +41,18 @@ def fakes(fake, openrouter_fake, github_fake, xai_fake, mistral_fake, ecb_fake, 
 
 
 def test_six_providers_match_their_bills_to_the_cent_and_a_resync_changes_nothing(store, fakes, provider_env, caplog):
-    assert registry.SYNCED == SIX
+    assert registry.SYNCED[:6] == SIX  # then the clouds, not configured here: skipped
     caplog.set_level(logging.DEBUG)
     outcomes = {o.provider: o for o in sync.sync(store, Settings(), since=SINCE, until=UNTIL, sleep=NO_WAIT, on=TODAY)}
+    assert {o.status for p, o in outcomes.items() if p not in SIX} <= {"skipped"}
+    outcomes = {p: o for p, o in outcomes.items() if p in SIX}
     assert {p: o.status for p, o in outcomes.items()} == dict.fromkeys(SIX, "ok"), {p: o.error for p, o in outcomes.items()}
     expected = _expected(*fakes)
     for provider in SIX:
         assert expected[provider] > 1, provider  # a real bill, not an empty one
         assert _billed(store, provider) == expected[provider], provider
     again = sync.sync(store, Settings(), since=SINCE, until=UNTIL, sleep=NO_WAIT, on=TODAY)
-    assert [(o.provider, o.new, o.updated, o.removed) for o in again] == [(p, 0, 0, 0) for p in SIX]
+    assert [(o.provider, o.new, o.updated, o.removed) for o in again if o.provider in SIX] == [(p, 0, 0, 0) for p in SIX]
     secrets = [v for k, v in provider_env.items() if k.endswith("_ADMIN_KEY")]
     text = caplog.text + "\n".join(o.summary() for o in outcomes.values())
     assert len(secrets) == 6 and not [s for s in secrets if s in text or s[-12:] in text]

@@ -140,11 +140,11 @@ class Bedrock:
         usage = self.client.get_cost_and_usage(
             TimePeriod=period, Granularity="DAILY", Metrics=[*COSTS, bedrock_rows.QUANTITY],
             GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "USAGE_TYPE"}],
-            Filter=self._filter(_services(services), _record_types([USAGE])))
+            Filter=self._filter(_record_types([USAGE]), _services(services)))
         other = self.client.get_cost_and_usage(
             TimePeriod=period, Granularity="DAILY", Metrics=COSTS,
             GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "RECORD_TYPE"}],
-            Filter=self._filter(_services(services), {"Not": _record_types([USAGE])}))
+            Filter=self._filter({"Not": _record_types([USAGE])}, _services(services)))
         yield from bedrock_rows.rows([*usage, *other], window.since, window.until)
 
     def services(self, window: Window) -> list[str]:
