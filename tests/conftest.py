@@ -285,6 +285,33 @@ def bigquery_fake(bigquery_server):
 
 
 @pytest.fixture(scope="session")
+def ce_server():
+    """One fake AWS Cost Explorer on 127.0.0.1 (tests/sources/fake_ce.py) for the whole session."""
+    from tests.sources.fake_ce import FakeCostExplorer
+
+    server = FakeCostExplorer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ce_fake(ce_server):
+    """The fake Cost Explorer with no bill lines, no queued faults, nothing refused and no requests counted."""
+
+    def reset():
+        ce_server.lines.clear()
+        ce_server.faults.clear()
+        ce_server.denied = False
+        ce_server.page_days = 10
+        ce_server.requests.clear()
+        ce_server.signed_by.clear()
+
+    reset()
+    yield ce_server
+    reset()
+
+
+@pytest.fixture(scope="session")
 def ecb_server():
     """One fake ECB exchange-rate API on 127.0.0.1 (tests/sources/fake_ecb.py) for the whole session."""
     from tests.sources.fake_ecb import FakeECB

@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     github_base_url: str = Field("https://api.github.com", description="GitHub REST API base URL")
     xai_base_url: str = Field("https://management-api.x.ai", description="xAI Management API base URL")
     mistral_base_url: str = Field("https://api.mistral.ai", description="Mistral API base URL (Admin API)")
+    aws_account: str | None = Field(None, description="AWS Bedrock from Cost Explorer: `all` (every account the "
+                                    "credentials' Cost Explorer sees; a management account sees its member accounts) "
+                                    "or 12-digit account ids, comma-separated; set, Bedrock is synced")
+    aws_profile: str | None = Field(None, description="the AWS profile (shared config) Cost Explorer is read with; "
+                                    "unset: the standard chain (environment, shared config, role)")
+    aws_endpoint_url: str | None = Field(None, description="Cost Explorer's endpoint (a VPC endpoint); unset: AWS's, "
+                                         "in us-east-1")
     ecb_url: str = Field("https://data-api.ecb.europa.eu/service/data/EXR",
                          description="the ECB's exchange-rate data API, asked for the daily reference rate of an "
                                      "amount billed in another currency (empty: entered rates only)")
