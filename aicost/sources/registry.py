@@ -4,7 +4,7 @@ colours iterate this and never name a provider. Order: the synced providers firs
 
 from __future__ import annotations
 
-from aicost.sources import anthropic, github, mistral, openai, openrouter, xai
+from aicost.sources import anthropic, azure, github, mistral, openai, openrouter, xai
 from aicost.sources.source import Source
 
 ALL: tuple[Source, ...] = (
@@ -14,6 +14,7 @@ ALL: tuple[Source, ...] = (
     github.SOURCE,
     xai.SOURCE,
     mistral.SOURCE,
+    azure.SOURCE,
     Source("groq", "Groq", "#f55036", manual_order=1, aliases=("groq cloud", "groqcloud"),
            help="Groq console → Dashboard → Usage shows spend and tokens per model and day (per project under "
                 "Projects). Enter a day's or a month's cost, or the tokens for an estimate."),

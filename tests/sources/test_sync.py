@@ -271,7 +271,8 @@ def test_providers_without_a_key_are_skipped_unless_named(store, settings):
     outcomes = sync.sync(store, only_openai, since=UNTIL, until=UNTIL, sleep=lambda s: None)
     assert [(o.provider, o.status) for o in outcomes] == [("anthropic", "skipped"), ("openrouter", "skipped"),
                                                           ("github-copilot", "skipped"), ("xai", "skipped"),
-                                                          ("mistral", "skipped"), ("openai", "ok")]
+                                                          ("mistral", "skipped"), ("azure-openai", "skipped"),
+                                                          ("openai", "ok")]
     outcomes = sync.sync(store, only_openai, ["anthropic"], since=UNTIL, until=UNTIL)
     assert [(o.provider, o.status) for o in outcomes] == [("anthropic", "failed")]
     assert "AICOST_ANTHROPIC_ADMIN_KEY" in outcomes[0].error
