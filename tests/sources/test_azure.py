@@ -283,3 +283,13 @@ def test_a_half_set_service_principal_or_an_http_authority_is_one_line(azure_fak
     outcome = sync.sync_provider(store, plain, NAME, since=UNTIL, until=UNTIL, sleep=NO_WAIT, on=TODAY)
     assert outcome.status == "failed" and outcome.error.startswith("AICOST_AZURE_AUTHORITY_HOST:")
     assert "https" in outcome.error and SECRET not in outcome.error
+
+
+def test_no_token_is_one_line_naming_the_ways_to_give_one(azure_fake, store, monkeypatch):
+    monkeypatch.setenv("IDENTITY_HEADER", "not-the-one")  # the managed identity endpoint refuses: no credential left
+    monkeypatch.setenv("PATH", "/nonexistent")  # and no az, azd or pwsh to ask
+    outcome = sync.sync_provider(store, _settings(azure_fake), NAME, since=UNTIL, until=UNTIL, sleep=NO_WAIT, on=TODAY)
+    assert outcome.status == "failed" and "\n" not in outcome.error and outcome.requests == 0
+    assert outcome.error.startswith(f"no Azure token for {azure_fake.root}/.default: ")
+    assert outcome.error.endswith("or run with a managed identity or after `az login`)")
+    assert azure_fake.queries() == []
