@@ -46,7 +46,7 @@ def _mask_keys_in_logs() -> None:
         settings = get_settings()
     except AicostError:
         return  # the command reports the bad setting itself
-    redact.install([providers.key_of(settings, name) for name in providers.NAMES])
+    redact.install(providers.secrets(settings))
 
 
 def main(argv: list[str] | None = None) -> int:

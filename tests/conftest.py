@@ -312,6 +312,42 @@ def ce_fake(ce_server):
 
 
 @pytest.fixture(scope="session")
+def azure_server():
+    """One fake Azure (Cost Management query and a managed identity token endpoint) on 127.0.0.1
+    (tests/sources/fake_azure.py) for the whole session."""
+    from tests.sources.fake_azure import FakeAzure
+
+    server = FakeAzure().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def azure_fake(azure_server, monkeypatch):
+    """The fake Azure with no bill, the default scope granted, no faults and no requests counted; azure-identity
+    finds its token endpoint as App Service's managed identity (IDENTITY_ENDPOINT, IDENTITY_HEADER), and no other
+    Azure credential of the machine's environment is seen."""
+    from tests.sources.fake_azure import IDENTITY_HEADER, SCOPE
+
+    def reset():
+        azure_server.lines.clear()
+        azure_server.scopes = {SCOPE}
+        azure_server.page_size = 4
+        azure_server.faults.clear()
+        azure_server.pages = None
+        azure_server.tokens_issued.clear()
+        azure_server.requests.clear()
+
+    for name in [n for n in os.environ if n.startswith(("AZURE_", "MSI_", "IDENTITY_", "IMDS_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("IDENTITY_ENDPOINT", azure_server.identity_endpoint)
+    monkeypatch.setenv("IDENTITY_HEADER", IDENTITY_HEADER)
+    reset()
+    yield azure_server
+    reset()
+
+
+@pytest.fixture(scope="session")
 def ecb_server():
     """One fake ECB exchange-rate API on 127.0.0.1 (tests/sources/fake_ecb.py) for the whole session."""
     from tests.sources.fake_ecb import FakeECB

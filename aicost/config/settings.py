@@ -65,6 +65,20 @@ class Settings(BaseSettings):
                                     "unset: the standard chain (environment, shared config, role)")
     aws_endpoint_url: str | None = Field(None, description="Cost Explorer's endpoint (a VPC endpoint); unset: AWS's, "
                                          "in us-east-1")
+    azure_scope: str | None = Field(None, description="Azure scope whose AI spend is synced from Cost Management: "
+                                    "/subscriptions/{id}, /subscriptions/{id}/resourceGroups/{name} or "
+                                    "/providers/Microsoft.Billing/billingAccounts/{id} (set, Azure OpenAI syncs)")
+    azure_tenant_id: str | None = Field(None, description="Entra ID tenant of the service principal (with "
+                                        "azure_client_id and azure_client_secret; unset: the default Azure credential "
+                                        "chain: environment, workload or managed identity, Azure CLI)")
+    azure_client_id: str | None = Field(None, description="application (client) id of the service principal")
+    azure_client_secret: SecretStr | None = Field(None, description="client secret of the service principal (a "
+                                                  "secret: never logged)")
+    azure_authority_host: str | None = Field(None, description="Entra ID authority for a sovereign cloud, e.g. "
+                                             "https://login.chinacloudapi.cn (unset: the public cloud, or "
+                                             "AZURE_AUTHORITY_HOST)")
+    azure_base_url: str = Field("https://management.azure.com", description="Azure Resource Manager endpoint "
+                                "(the token is asked for its /.default scope)")
     ecb_url: str = Field("https://data-api.ecb.europa.eu/service/data/EXR",
                          description="the ECB's exchange-rate data API, asked for the daily reference rate of an "
                                      "amount billed in another currency (empty: entered rates only)")

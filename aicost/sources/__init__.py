@@ -6,11 +6,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from pydantic import SecretStr
+
 from aicost.sources import keys, registry
 from aicost.sources.keys import clean, env_name, field, setting
 from aicost.sources.source import Provider, Window
 
-__all__ = ["NAMES", "Provider", "Window", "build", "is_configured", "key_of", "usable_key"]
+__all__ = ["NAMES", "Provider", "Window", "build", "is_configured", "key_of", "secrets", "usable_key"]
 
 NAMES = registry.SYNCED  # the providers synced from their own billing APIs, in sync order
 
@@ -32,6 +34,21 @@ def key_of(settings, name: str) -> str | None:
     secret = getattr(settings, field(name))
     value = secret.get_secret_value().strip() if secret is not None else ""
     return value or None
+
+
+def secrets(settings) -> list[str]:
+    """Every secret the settings hold for the synced sources, to mask wherever text is shown or logged: the admin
+    keys, and a cloud's own secret settings (a SecretStr under its prefix, e.g. azure_client_secret)."""
+    found = [key_of(settings, name) for name in NAMES]
+    for name in NAMES:
+        source = registry.get(name)
+        if not source.credentials:
+            continue
+        for attribute in type(settings).model_fields:
+            value = getattr(settings, attribute) if attribute.startswith(f"{source.prefix}_") else None
+            if isinstance(value, SecretStr):
+                found.append(value.get_secret_value().strip())
+    return [secret for secret in found if secret]
 
 
 def usable_key(settings, name: str) -> str:

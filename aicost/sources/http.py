@@ -52,7 +52,21 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
             return float(value) / scale
         except ValueError:
             continue
-    return None
+    return _arm_retry_after(headers)
+
+
+def _arm_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Azure Resource Manager's throttling headers (Cost Management sends no Retry-After, but
+    `x-ms-ratelimit-microsoft.costmanagement-{qpu,entity,tenant}-retry-after`): the longest of them."""
+    waits = []
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower.startswith("x-ms-ratelimit-") and lower.endswith("-retry-after"):
+            try:
+                waits.append(float(value))
+            except ValueError:
+                continue
+    return max(waits) if waits else None
 
 
 class Client:
@@ -94,6 +108,10 @@ class Client:
 
     def close(self) -> None:
         self._session.close()
+
+    def set_header(self, name: str, value: str) -> None:
+        """Send this header from now on (a cloud's bearer token, renewed before it expires); never put in messages."""
+        self._session.headers[name] = value
 
     def get(self, path: str, params: Any = None) -> dict:
         """GET base_url + path and return the JSON object (JSON numbers with a fraction become Decimal).
@@ -152,6 +170,8 @@ class Client:
             raise from_status(self.provider, status, detail, retry_after=retry_after)
         if raw:
             return resp.text
+        if resp.status_code == 204:  # No Content (Azure Cost Management's answer to a query with nothing to say)
+            return {}
         try:
             body = json.loads(resp.text, parse_float=Decimal)
         except (ValueError, requests.RequestException):

@@ -4,7 +4,7 @@ colours iterate this and never name a provider. Order: the synced providers firs
 
 from __future__ import annotations
 
-from aicost.sources import anthropic, bedrock, gcp, github, mistral, openai, openrouter, xai
+from aicost.sources import anthropic, azure, bedrock, gcp, github, mistral, openai, openrouter, xai
 from aicost.sources.source import Source
 
 ALL: tuple[Source, ...] = (
@@ -16,6 +16,7 @@ ALL: tuple[Source, ...] = (
     mistral.SOURCE,
     bedrock.SOURCE,
     gcp.SOURCE,
+    azure.SOURCE,
     Source("groq", "Groq", "#f55036", manual_order=1, aliases=("groq cloud", "groqcloud"),
            help="Groq console → Dashboard → Usage shows spend and tokens per model and day (per project under "
                 "Projects). Enter a day's or a month's cost, or the tokens for an estimate."),

@@ -287,12 +287,12 @@ def _preview(store: Store, rows: Spool, scope: Scope) -> UpsertResult:
 
 
 def _plain(exc: AicostError, name: str, settings) -> str:
-    """The failure in one line, without the provider's prefix and without any key material (every key the
-    settings hold is masked, in any case, cut or URL-encoded: this line goes to the run log and to screens)."""
+    """The failure in one line, without the provider's prefix and without any key material (every key and cloud
+    secret the settings hold is masked, in any case, cut or URL-encoded: this line goes to the run log and to screens)."""
     text = str(exc)
     prefix = f"{name}: "
     text = text[len(prefix):] if text.startswith(prefix) else text
-    return redact.redact(text, [providers.key_of(settings, n) for n in providers.NAMES])
+    return redact.redact(text, providers.secrets(settings))
 
 
 def _record(conn: sa.Connection, outcome: Outcome, started: datetime, result: UpsertResult | None = None) -> None:

@@ -20,6 +20,7 @@ TODAY = days.TODAY
 SINCE, UNTIL = TODAY - timedelta(days=28), days.YESTERDAY
 NO_WAIT = lambda seconds: None  # noqa: E731
 SIX = ("openai", "anthropic", "openrouter", "github-copilot", "xai", "mistral")
+CLOUDS = tuple(p for p in registry.SYNCED if registry.get(p).credentials)  # not configured here: skipped
 
 
 def _billed(store, provider: str) -> Decimal:

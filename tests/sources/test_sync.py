@@ -272,6 +272,7 @@ def test_providers_without_a_key_are_skipped_unless_named(store, settings):
     assert [(o.provider, o.status) for o in outcomes] == [("anthropic", "skipped"), ("openrouter", "skipped"),
                                                           ("github-copilot", "skipped"), ("xai", "skipped"),
                                                           ("mistral", "skipped"), ("aws-bedrock", "skipped"), ("google-cloud", "skipped"),
+                                                          ("azure-openai", "skipped"),
                                                           ("openai", "ok")]
     outcomes = sync.sync(store, only_openai, ["anthropic"], since=UNTIL, until=UNTIL)
     assert [(o.provider, o.status) for o in outcomes] == [("anthropic", "failed")]
