@@ -19,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from aicost import display, ledger
+from aicost.analysis import allocation
 from aicost.ledger import coverage
 from aicost.ledger.reads import providers as providers  # re-exported: the pages and commands ask queries
 from aicost.ledger.store import Store
@@ -30,9 +31,10 @@ TOKEN_MEASURES = (
 )
 MONEY_MEASURES = ("cost_usd", "estimate_usd")
 DIMENSIONS = ("provider", "model", "project", "api_key", "source", "kind", "cost_status", "service_tier", "item",
-              "maker")
+              "maker", "team", "cost_centre")
 MAKER = "coalesce(nullif(publisher, ''), provider)"  # the model's maker: the publisher a cloud resells, else the provider
 GROUPS = {"day": "day", "week": "week", "month": "month", "provider": "provider", "model": "model", "project": "project",
+          "team": "team", "cost_centre": "cost_centre", "maker": "maker",
           "api_key": "api_key", "source": "source", "cost_status": "cost_status", "kind": "kind"}
 _NANO = 1_000_000_000
 
@@ -92,12 +94,16 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
         "start_day": f.start, "end_day": f.end,
     }
     extra = _where(f, params)
-    dims = ", ".join(f"{_model()} AS model" if c == "model" else f"{MAKER} AS maker" if c == "maker" else c
-                     for c in DIMENSIONS)
+    rules = allocation.load(store)
+    team, centre = allocation.case_sql(rules, params)
+    p_team, p_centre = allocation.case_sql(rules, params, "p.")
+    computed = {"model": f"{_model()} AS model", "maker": f"{MAKER} AS maker", "team": f"{team} AS team",
+                "cost_centre": f"{centre} AS cost_centre"}
+    dims = ", ".join(computed.get(c, c) for c in DIMENSIONS)
     outer = ", ".join(f"{_model()} AS model" if c == "model" else c for c in DIMENSIONS)  # over the spread rows
-    pdims = ", ".join(f"{_model('p.')} AS model" if c == "model" else
-                      "coalesce(nullif(p.publisher, ''), p.provider) AS maker" if c == "maker" else f"p.{c}"
-                      for c in DIMENSIONS)
+    p_computed = {"model": f"{_model('p.')} AS model", "maker": "coalesce(nullif(p.publisher, ''), p.provider) AS maker",
+                  "team": f"{p_team} AS team", "cost_centre": f"{p_centre} AS cost_centre"}
+    pdims = ", ".join(p_computed.get(c, f"p.{c}") for c in DIMENSIONS)
     measures = ", ".join(MONEY_MEASURES + TOKEN_MEASURES)
     spread = ", ".join(
         [f"{_spread(d, f'p.{m}', True)} AS {m}" for m in MONEY_MEASURES]
@@ -227,11 +233,13 @@ def has_rows(store: Store, source: str | None = None) -> bool:
 
 
 def rows(store: Store, f: Filters) -> pd.DataFrame:
-    """Ledger rows (not spread) whose bucket starts in the filter window; for exports."""
+    """Ledger rows (not spread) whose bucket starts in the filter window, with the team and cost centre the
+    allocation rules give each; for exports."""
     params: dict = {"start_ts": datetime.combine(f.start, time()),
                     "end_ts": datetime.combine(f.end + timedelta(days=1), time())}
     where = "bucket_start >= :start_ts AND bucket_start < :end_ts" + _where(f, params)
-    sql = (f"SELECT {', '.join(ledger.NAMES)} FROM {ledger.TABLE} WHERE {where}"
+    team, centre = allocation.case_sql(allocation.load(store), params)
+    sql = (f"SELECT {', '.join(ledger.NAMES)}, {team} AS team, {centre} AS cost_centre FROM {ledger.TABLE} WHERE {where}"
            f" ORDER BY bucket_start, provider, source, kind, item, model, project, api_key")
     frame = _run(store, sql, params)
     for column in ledger.COLUMNS:  # whole numbers stay whole where some rows have none
