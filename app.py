@@ -15,6 +15,7 @@ PAGES = [
     st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
     st.Page("pages/projects_keys.py", title="Projects and keys", icon=":material/key:"),
     st.Page("pages/reconciliation.py", title="Reconciliation", icon=":material/balance:"),
+    st.Page("pages/teams.py", title="Teams", icon=":material/groups:"),
     st.Page("pages/sync.py", title="Sync", icon=":material/sync:"),
     st.Page("pages/manual_entry.py", title="Manual entry", icon=":material/edit_note:"),
     st.Page("pages/budgets.py", title="Budgets", icon=":material/savings:"),

@@ -13,8 +13,13 @@ access.require()  # also when a page file is requested directly, before app.py h
 st.title("Models")
 st.caption("Spend and tokens per model. All days are UTC.")
 f = filters.analytics_page()
+grouping = st.segmented_control(
+    "Group by", ["Provider", "Maker"], default="Provider", key="by", bind="query-params",
+    help="Provider, who bills it: a model bought through a cloud (Claude on AWS Bedrock) is its own row beside the "
+         "maker's. Maker: one row per model and its maker, whoever billed it.")
+by = "maker" if grouping == "Maker" else "provider"
 
-frame = ui.read("models", f)
+frame = ui.read("models", f, by)
 if frame.empty:
     filters.no_data()
     st.stop()
@@ -28,15 +33,20 @@ def _share(value) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
+def _providers(slugs) -> str:
+    return ", ".join(ui.provider_name(s) for s in str(slugs).split(", ")) if slugs else ""
+
+
 table = frame.assign(
-    Provider=frame["provider"].map(ui.provider_name), Model=frame["model"].map(display.model),
+    Provider=frame["provider"].map(_providers), Maker=frame["maker"].map(ui.provider_name),
+    Model=frame["model"].map(display.model),
     Requests=frame["requests"].map(display.count), Input=frame["input_tokens"], **{"Cache read": frame["cache_read_tokens"],
     "Cache write": frame["cache_write_tokens"]}, Output=frame["output_tokens"],
     Billed=frame["billed_usd"].map(ui.money), Estimated=frame["estimated_usd"].map(ui.money),
     Spend=frame["cost_usd"].map(ui.money), **{"Token estimate": frame["token_estimate_usd"].map(ui.money),
     "$ / 1M tokens": frame["usd_per_1m_tokens"].map(_rate), "Cache hit ratio": frame["cache_hit_ratio"].map(_share),
     "Unpriced rows": frame["unpriced_rows"]},
-)[["Model", "Spend", "Provider", "Billed", "Estimated", "Requests", "Input", "Cache read", "Cache write", "Output",
+)[["Model", "Spend", "Provider", "Maker", "Billed", "Estimated", "Requests", "Input", "Cache read", "Cache write", "Output",
    "Token estimate", "$ / 1M tokens", "Cache hit ratio", "Unpriced rows"]]
 # the model and its spend first, and pinned: a phone's narrow table scrolls the rest sideways
 st.dataframe(table, hide_index=True, width="stretch",
@@ -50,16 +60,17 @@ st.caption("**Billed** comes from a provider's bill or an entered invoice; **Est
 ui.downloads(frame, "models", f)
 
 spent = frame[frame["cost_usd"] > 0]
-colors = ui.color_map(frame["provider"].unique())
+colors = ui.color_map(frame["maker" if by == "maker" else "provider"].unique())
 left, right = st.columns(2)
 with left:
     if spent.empty:
         st.write("No model has spend in this period.")
     else:
         share = spent.assign(Provider=spent["provider"].map(ui.provider_name), Spend=spent["cost_usd"].astype(float),
-                             Model=spent["model"].map(display.model))
-        fig = px.treemap(share, path=[px.Constant("All models"), "Provider", "Model"], values="Spend",
-                         color="Provider", color_discrete_map={"(?)": "#888888", **colors},
+                             Model=spent["model"].map(display.model), Maker=spent["maker"].map(ui.provider_name))
+        top = "Maker" if by == "maker" else "Provider"
+        fig = px.treemap(share, path=[px.Constant("All models"), top, "Model"], values="Spend",
+                         color=top, color_discrete_map={"(?)": "#888888", **colors},
                          title="Share of spend (USD)")
         fig.update_traces(texttemplate="%{label}<br>$%{value:,.2f}<br>%{percentRoot:.1%}",
                           hovertemplate="%{label}<br>$%{value:,.2f} · %{percentRoot:.1%} of all<extra></extra>")

@@ -9,7 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from aicost import display, ledger
-from aicost.analysis import queries
+from aicost.analysis import allocation, queries
 from aicost.sources import demo
 from pages import access, filters, ui, watch
 
@@ -22,6 +22,7 @@ if not ui.has_rows():
     st.info("The ledger is empty. Sync a provider, add a manual entry or import a CSV — or look around with demo data.")
     if st.button("Load demo data", type="primary"):
         result = demo.load(ui.store(), ui.today())
+        allocation.load_demo(ui.store())  # the demo's teams, unless the ledger has rules of its own
         ui.clear()
         st.success(f"Loaded {result.new} demo rows.")
         st.rerun()
@@ -130,6 +131,7 @@ if ui.has_rows("demo"):
     st.caption("Demo data is loaded (every demo row has source 'demo').")
     if st.button("Remove demo data"):
         removed = demo.remove(ui.store())
+        allocation.remove_demo(ui.store())
         ui.clear()
         st.success(f"Removed {removed} demo rows.")
         st.rerun()

@@ -19,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from aicost import display, ledger
+from aicost.analysis import allocation
 from aicost.ledger import coverage
 from aicost.ledger.reads import providers as providers  # re-exported: the pages and commands ask queries
 from aicost.ledger.store import Store
@@ -29,8 +30,11 @@ TOKEN_MEASURES = (
     "output_tokens", "requests", "web_search_requests",
 )
 MONEY_MEASURES = ("cost_usd", "estimate_usd")
-DIMENSIONS = ("provider", "model", "project", "api_key", "source", "kind", "cost_status", "service_tier", "item")
+DIMENSIONS = ("provider", "model", "project", "api_key", "source", "kind", "cost_status", "service_tier", "item",
+              "maker", "team", "cost_centre")
+MAKER = "coalesce(nullif(publisher, ''), provider)"  # the model's maker: the publisher a cloud resells, else the provider
 GROUPS = {"day": "day", "week": "week", "month": "month", "provider": "provider", "model": "model", "project": "project",
+          "team": "team", "cost_centre": "cost_centre", "maker": "maker",
           "api_key": "api_key", "source": "source", "cost_status": "cost_status", "kind": "kind"}
 _NANO = 1_000_000_000
 
@@ -90,8 +94,16 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
         "start_day": f.start, "end_day": f.end,
     }
     extra = _where(f, params)
-    dims = ", ".join(f"{_model()} AS model" if c == "model" else c for c in DIMENSIONS)
-    pdims = ", ".join(f"{_model('p.')} AS model" if c == "model" else f"p.{c}" for c in DIMENSIONS)
+    rules = allocation.load(store)
+    team, centre = allocation.case_sql(rules, params)
+    p_team, p_centre = allocation.case_sql(rules, params, "p.")
+    computed = {"model": f"{_model()} AS model", "maker": f"{MAKER} AS maker", "team": f"{team} AS team",
+                "cost_centre": f"{centre} AS cost_centre"}
+    dims = ", ".join(computed.get(c, c) for c in DIMENSIONS)
+    outer = ", ".join(f"{_model()} AS model" if c == "model" else c for c in DIMENSIONS)  # over the spread rows
+    p_computed = {"model": f"{_model('p.')} AS model", "maker": "coalesce(nullif(p.publisher, ''), p.provider) AS maker",
+                  "team": f"{p_team} AS team", "cost_centre": f"{p_centre} AS cost_centre"}
+    pdims = ", ".join(p_computed.get(c, f"p.{c}") for c in DIMENSIONS)
     measures = ", ".join(MONEY_MEASURES + TOKEN_MEASURES)
     spread = ", ".join(
         [f"{_spread(d, f'p.{m}', True)} AS {m}" for m in MONEY_MEASURES]
@@ -104,7 +116,7 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
         WHERE bucket_start >= :start_ts AND bucket_start < :end_ts
           AND bucket_width IN {ledger.SHORT_WIDTHS_SQL}{extra}
         UNION ALL
-        SELECT day, {dims}, TRUE AS spread, {measures} FROM (
+        SELECT day, {outer}, TRUE AS spread, {measures} FROM (
             SELECT CAST(p.bucket_start + g.i * INTERVAL '1 day' AS DATE) AS day, {pdims}, {spread}
             FROM (SELECT *, {n_expr} AS n FROM {ledger.TABLE}
                   WHERE bucket_width NOT IN {ledger.SHORT_WIDTHS_SQL}
@@ -221,11 +233,13 @@ def has_rows(store: Store, source: str | None = None) -> bool:
 
 
 def rows(store: Store, f: Filters) -> pd.DataFrame:
-    """Ledger rows (not spread) whose bucket starts in the filter window; for exports."""
+    """Ledger rows (not spread) whose bucket starts in the filter window, with the team and cost centre the
+    allocation rules give each; for exports."""
     params: dict = {"start_ts": datetime.combine(f.start, time()),
                     "end_ts": datetime.combine(f.end + timedelta(days=1), time())}
     where = "bucket_start >= :start_ts AND bucket_start < :end_ts" + _where(f, params)
-    sql = (f"SELECT {', '.join(ledger.NAMES)} FROM {ledger.TABLE} WHERE {where}"
+    team, centre = allocation.case_sql(allocation.load(store), params)
+    sql = (f"SELECT {', '.join(ledger.NAMES)}, {team} AS team, {centre} AS cost_centre FROM {ledger.TABLE} WHERE {where}"
            f" ORDER BY bucket_start, provider, source, kind, item, model, project, api_key")
     frame = _run(store, sql, params)
     for column in ledger.COLUMNS:  # whole numbers stay whole where some rows have none
@@ -279,15 +293,24 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def models(store: Store, f: Filters) -> pd.DataFrame:
-    """Per provider and model: requests, tokens, spend split into billed and estimated, the token estimate,
-    effective dollars per 1M tokens (input + output) and cache hit ratio; largest spend first.
+def models(store: Store, f: Filters, by: str = "provider") -> pd.DataFrame:
+    """Per provider (who bills it) and model, or with by="maker" per maker and model over every provider that
+    resells it (Claude from Anthropic and on AWS Bedrock in one row): requests, tokens, spend split into billed and
+    estimated, the token estimate, effective dollars per 1M tokens (input + output) and cache hit ratio; largest
+    spend first. Both carry `maker` (a cloud's row: the model's publisher; else the provider) and `provider`.
 
     `cost_usd` is spend (billed + entered + estimated); `token_estimate_usd` is the list-price estimate of
     the model's token rows, shown for comparison, never added. Cache hit ratio is cache reads over all input.
     """
-    frame = _clean(_group(store, f, f"provider, model, {_MODEL_SUMS}", "provider, model",
-                          "cost_usd DESC NULLS LAST, input_tokens DESC, provider, model"))
+    if by not in ("provider", "maker"):
+        raise ValueError(f"models by {by!r}")
+    if by == "maker":  # every provider of the model in one row; `provider` names them all
+        providers = "string_agg(DISTINCT provider, ', ' ORDER BY provider)"  # DuckDB and PostgreSQL alike
+        frame = _clean(_group(store, f, f"maker, model, {providers} AS provider, {_MODEL_SUMS}", "maker, model",
+                              "cost_usd DESC NULLS LAST, input_tokens DESC, maker, model"))
+    else:
+        frame = _clean(_group(store, f, f"provider, model, min(maker) AS maker, {_MODEL_SUMS}", "provider, model",
+                              "cost_usd DESC NULLS LAST, input_tokens DESC, provider, model"))
     frame["usd_per_1m_tokens"] = [
         _ratio(c, i + o, 1_000_000) if c else None
         for c, i, o in zip(frame["cost_usd"], frame["input_tokens"], frame["output_tokens"])]

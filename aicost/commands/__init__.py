@@ -21,6 +21,7 @@ MODULES = (
     "aicost.commands.import_csv",
     "aicost.commands.entries",
     "aicost.commands.rates",
+    "aicost.commands.allocate",
     "aicost.commands.reprice",
     "aicost.commands.migrate_ledger",
     "aicost.commands.hash_password",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from aicost import clock
+from aicost.analysis import allocation
 from aicost.commands import open_store
 from aicost.sources import demo
 
@@ -19,9 +20,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     store = open_store()
     if args.remove:
-        print(f"Removed {demo.remove(store)} demo rows.")
+        teams = " and its teams" if allocation.remove_demo(store) else ""
+        print(f"Removed {demo.remove(store)} demo rows{teams}.")
         return 0
     result = demo.load(store, clock.today())
-    print(f"Demo data loaded: {result.new} new rows, {result.replaced} already there "
+    teams = "; its teams are on the Teams page" if allocation.load_demo(store) else ""
+    print(f"Demo data loaded: {result.new} new rows, {result.replaced} already there{teams} "
           f"(remove with: python -m aicost demo --remove).")
     return 0

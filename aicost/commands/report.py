@@ -16,9 +16,10 @@ from aicost.delivery import export
 from aicost.sources import catalog
 
 NAME = "report"
-HELP = "spend and tokens by day, ISO week, month, provider, model or project (UTC days, bounds inclusive)"
-BY = ("day", "week", "month", "provider", "model", "project")
-_NONE = {"model": display.NO_MODEL, "project": display.NO_PROJECT}
+HELP = ("spend and tokens by day, ISO week, month, provider, model, project, team or cost centre (UTC days, bounds "
+        "inclusive)")
+BY = ("day", "week", "month", "provider", "model", "project", "team", "cost-centre")
+_NONE = {"model": display.NO_MODEL, "project": display.NO_PROJECT, "cost-centre": "(no cost centre)"}
 FIELDS = ("cost_usd", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "requests")
 
 
@@ -33,9 +34,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     filters = window(args.since, args.until, args.provider)
-    frame = queries.totals_by(open_store(), filters, args.by)
+    group = args.by.replace("-", "_")  # cost-centre on the command line, cost_centre in the ledger's reads
+    frame = queries.totals_by(open_store(), filters, group)
     rows = [
-        {args.by: _group_text(r[args.by]), **{f: _known(r[f]) for f in FIELDS},
+        {args.by: _group_text(r[group]), **{f: _known(r[f]) for f in FIELDS},
          "estimated_cost_usd": r["estimated_cost_usd"], "unpriced_rows": r["unpriced_rows"]}
         for r in frame.to_dict("records")
     ]
@@ -67,7 +69,8 @@ def table(rows: list[dict], by: str) -> str:
     """A readable table; money rounded to cents here, for display only."""
     if not rows:
         return "No spend or usage in the ledger for this selection.\n"
-    label = {"day": "DAY (UTC)", "week": "WEEK (UTC, MON-SUN)", "month": "MONTH (UTC)"}.get(by, by.upper())
+    label = {"day": "DAY (UTC)", "week": "WEEK (UTC, MON-SUN)", "month": "MONTH (UTC)",
+             "cost-centre": "COST CENTRE"}.get(by, by.upper())
     header = [label, "COST USD", "INPUT TOK", "OUTPUT TOK", "CACHE READ", "CACHE WRITE", "REQUESTS", "NOTE"]
     body = []
     for r in rows:

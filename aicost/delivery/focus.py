@@ -10,6 +10,7 @@ is counted twice. FOCUS has no empty cost, so unpriced usage carries BilledCost 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -31,6 +32,8 @@ COLUMNS = (
     "x_CacheReadTokens", "x_CacheWriteTokens", "x_Requests", "x_PriceSource",
     # a row billed in another currency: BilledCost is its US dollars; the amount as billed and the rate beside it
     "x_BilledAmount", "x_BilledCurrency", "x_ExchangeRate", "x_ExchangeRateDate", "x_ExchangeRateSource",
+    # the team and cost centre the allocation rules give the row (Unallocated when none matches)
+    "Tags", "x_Team", "x_CostCentre",
 )
 SERVICE_CATEGORY = "AI and Machine Learning"  # FOCUS ServiceCategory value
 _WIDTHS = {"1m": timedelta(minutes=1), "1h": timedelta(hours=1), "1d": timedelta(days=1)}
@@ -108,8 +111,17 @@ def records(frame: pd.DataFrame) -> Iterator[dict]:
             r["source"], r["kind"], r["cost_status"], model, _text(r["service_tier"]),
             _int(r["input_tokens"]), _int(r["output_tokens"]), _int(r["cache_read_tokens"]),
             _int(r["cache_write_tokens"]), _int(r["requests"]), _text(r["price_source"]),
-            *_billed_in(r),
+            *_billed_in(r), *_allocation(r),
         )))
+
+
+def _allocation(r: dict) -> tuple:
+    """FOCUS Tags (a JSON object, as FOCUS writes key-value tags) and the x_ columns of the row's team."""
+    team, centre = _text(r.get("team")), _text(r.get("cost_centre"))
+    tags = {"team": team} if team else {}
+    if centre:
+        tags["cost_centre"] = centre
+    return json.dumps(tags, ensure_ascii=False, sort_keys=True) if tags else None, team, centre
 
 
 def _billed_in(r: dict) -> tuple:

@@ -117,6 +117,14 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "ALTER TABLE usage ADD COLUMN fx_source VARCHAR",
             # the model's maker where the provider (a cloud) resells it: the bill's payee stays the provider
             "ALTER TABLE usage ADD COLUMN publisher VARCHAR",
+            # teams and cost centres: ordered rules over provider, project, API key and model, applied when read
+            """
+            CREATE TABLE allocation_rules (
+                rule_id VARCHAR NOT NULL PRIMARY KEY, position INTEGER NOT NULL, team VARCHAR NOT NULL,
+                cost_centre VARCHAR NOT NULL, provider VARCHAR NOT NULL, project VARCHAR NOT NULL,
+                api_key VARCHAR NOT NULL, model VARCHAR NOT NULL, note VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL
+            )
+            """,
             # exchange rates as US dollars for 1 unit of a currency on a day: the ECB's reference rates (cached),
             # or one a user entered
             """

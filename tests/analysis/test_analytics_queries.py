@@ -138,3 +138,27 @@ def test_filter_options_and_newest_days(store):
     assert o.models == ("claude-haiku-4-5", "gpt-4o-2024-08-06", "llama-3.3-70b", "mystery-ft")
     newest = queries.newest_days(store).set_index(["provider", "source"])["newest_day"]
     assert str(newest[("openai", "api")]) == "2026-11-02" and str(newest[("groq", "manual")]) == "2026-11-05"
+
+
+def test_models_by_maker_puts_a_clouds_claude_beside_anthropics_own(store):
+    store.upsert([
+        {**_day(6), "provider": "anthropic", "source": "api", "kind": "cost", "item": "claude-sonnet-4-5 Usage - Tokens",
+         "model": "claude-sonnet-4-5", "cost_usd": Decimal("4.000000000"), "cost_status": ledger.COST_BILLED},
+        {**_day(7), "provider": "aws-bedrock", "source": "api", "kind": "cost", "item": "USE1-MP:USE1_InputTokenCount",
+         "model": "claude-sonnet-4-5", "publisher": "anthropic", "input_tokens": 1_000_000,
+         "cost_usd": Decimal("3.000000000"), "cost_status": ledger.COST_BILLED},
+        {**_day(7), "provider": "aws-bedrock", "source": "api", "kind": "cost", "item": "USE1-Nova-output-tokens",
+         "model": "nova-pro", "publisher": "amazon", "cost_usd": Decimal("0.500000000"),
+         "cost_status": ledger.COST_BILLED},
+    ])
+    by_provider = queries.models(store, NOV).set_index(["provider", "model"])
+    assert by_provider.loc[("aws-bedrock", "claude-sonnet-4-5"), "maker"] == "anthropic"
+    assert by_provider.loc[("anthropic", "claude-sonnet-4-5"), "maker"] == "anthropic"
+    assert by_provider.loc[("aws-bedrock", "claude-sonnet-4-5"), "cost_usd"] == Decimal("3")
+    by_maker = queries.models(store, NOV, "maker").set_index(["maker", "model"])
+    sonnet = by_maker.loc[("anthropic", "claude-sonnet-4-5")]
+    assert sonnet["cost_usd"] == Decimal("7") and sonnet["provider"] == "anthropic, aws-bedrock"
+    assert by_maker.loc[("amazon", "nova-pro"), "provider"] == "aws-bedrock"
+    assert sum(by_maker["cost_usd"]) == sum(queries.models(store, NOV)["cost_usd"])  # the same spend, regrouped
+    with pytest.raises(ValueError):
+        queries.models(store, NOV, "colour")

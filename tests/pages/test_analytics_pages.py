@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -212,3 +213,17 @@ def test_no_model_has_one_label_and_unknown_requests_are_not_zero(app_test, demo
     projects = _open(app_test, "pages/projects_keys.py").dataframe[0].value
     assert "—" in set(projects.loc[projects["Provider"] == "Anthropic", "Requests"])
     assert "" not in set(models["Model"]) and "-" not in set(models["Model"])
+
+
+def test_models_grouped_by_maker_from_the_url(app_test, store):
+    first = days.TODAY.replace(day=1)
+    row = {"bucket_start": datetime.combine(first, datetime.min.time()), "bucket_width": "1d", "source": "api",
+           "kind": "cost", "model": "claude-sonnet-4-5", "cost_status": "billed"}
+    store.upsert([{**row, "provider": "anthropic", "item": "Usage", "cost_usd": Decimal("4")},
+                  {**row, "provider": "aws-bedrock", "item": "USE1-MP:USE1_InputTokenCount", "publisher": "anthropic",
+                   "cost_usd": Decimal("3")}])
+    billed = _open(app_test, "pages/models.py").dataframe[0].value
+    assert sorted(billed["Spend"]) == ["$3.00", "$4.00"] and set(billed["Maker"]) == {"Anthropic"}
+    made = _open(app_test, "pages/models.py", {"by": "Maker"}).dataframe[0].value
+    assert made["Spend"].tolist() == ["$7.00"] and made["Maker"].tolist() == ["Anthropic"]
+    assert "Anthropic" in made["Provider"][0] and "," in made["Provider"][0]

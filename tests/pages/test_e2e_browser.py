@@ -181,7 +181,7 @@ RAW = (
     (re.compile(r"(?<![\w.])\d+\.\d{4,}(?![\w.])"), "a number with four or more decimals"),
     (re.compile(r"\b\d{5,}\b(?![-/])"), "a large count without separators"),
 )
-ALL_PAGES = ("overview", "models", "projects_keys", "reconciliation", "sync", "manual_entry", "budgets", "anomalies",
+ALL_PAGES = ("overview", "models", "projects_keys", "reconciliation", "teams", "sync", "manual_entry", "budgets", "anomalies",
              "settings")
 
 

@@ -1,0 +1,137 @@
+"""Teams and cost centres: ordered rules applied when the ledger is read (first match wins, `*` wildcards, names or
+ids), Unallocated never hidden, history restated by a rule change, `report --by team|cost-centre`, and `allocate
+import/export`; on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from aicost import ledger
+from aicost.analysis import allocation, queries
+from aicost.analysis.queries import Filters
+from aicost.errors import FieldsInvalid, InvalidInput
+
+pytestmark = pytest.mark.both_backends
+
+OCT, NOV = Filters(date(2026, 10, 1), date(2026, 10, 31)), Filters(date(2026, 11, 1), date(2026, 11, 30))
+EVERYTHING = Filters(date(2026, 10, 1), date(2026, 11, 30))
+
+
+def _row(month: int, day: int, provider: str, cost: str, **kw) -> dict:
+    return {"bucket_start": datetime(2026, month, day), "bucket_width": "1d", "provider": provider, "source": "api",
+            "kind": "cost", "cost_usd": Decimal(cost), "cost_status": ledger.COST_BILLED, **kw}
+
+
+@pytest.fixture
+def seeded(store):
+    store.upsert([
+        _row(10, 5, "openai", "10.00", item="gpt-4o, input", project="proj_web", project_name="Web app"),
+        _row(11, 5, "openai", "20.00", item="gpt-4o, input", project="proj_web", project_name="Web app"),
+        _row(11, 6, "openai", "7.50", item="gpt-4o-mini, input", project="proj_data", project_name="Data pipeline"),
+        _row(11, 6, "anthropic", "12.25", item="Usage", model="claude-sonnet-4-5", project="wrkspc_1",
+             project_name="Support bot"),
+        _row(11, 7, "github-copilot", "3.96", item="copilot_premium_request", model="gpt-5", api_key="octocat"),
+        _row(11, 8, "groq", "1.11", source="manual", entry_id="e1"),
+        # a monthly invoice, spread over its days
+        {**_row(11, 1, "perplexity", "30.00", source="manual", entry_id="e2"), "bucket_width": "30d",
+         "bucket_end": datetime(2026, 12, 1)},
+    ])
+    return store
+
+
+def _teams(store, f=NOV) -> dict[str, Decimal]:
+    frame = queries.totals_by(store, f, "team")
+    return dict(zip(frame["team"], frame["cost_usd"], strict=True))
+
+
+def _rules(*rows: dict) -> list[allocation.Rule]:
+    return allocation.validated(rows)
+
+
+def test_without_rules_everything_is_unallocated(seeded):
+    assert _teams(seeded) == {"Unallocated": Decimal("74.82")}
+
+
+def test_first_match_wins_names_and_wildcards_and_the_rest_is_unallocated(seeded):
+    allocation.save(seeded, _rules(
+        {"team": "Web", "cost_centre": "CC-100", "project": "web app"},  # by name, any case
+        {"team": "Data", "cost_centre": "CC-200", "provider": "OpenAI", "model": "gpt-4o-mini*"},
+        {"team": "Support", "cost_centre": "CC-300", "provider": "anthropic", "project": "wrkspc_*"},
+        {"team": "Developers", "cost_centre": "CC-100", "api_key": "octocat"},
+        {"team": "Web", "provider": "openai"},  # never reached for gpt-4o-mini: the Data rule came first
+    ))
+    teams = _teams(seeded)
+    assert teams == {"Web": Decimal("20.00"), "Data": Decimal("7.50"), "Support": Decimal("12.25"),
+                     "Developers": Decimal("3.96"), "Unallocated": Decimal("31.11")}
+    assert sum(teams.values()) == queries.total_spend(seeded, NOV)  # to the cent, Unallocated included
+    centres = queries.totals_by(seeded, NOV, "cost_centre")
+    assert dict(zip(centres["cost_centre"], centres["cost_usd"], strict=True)) == {
+        "": Decimal("31.11"), "CC-100": Decimal("23.96"), "CC-200": Decimal("7.50"), "CC-300": Decimal("12.25")}
+
+
+def test_a_rule_change_restates_past_months(seeded):
+    allocation.save(seeded, _rules({"team": "Web", "provider": "openai"}))
+    assert _teams(seeded, OCT) == {"Web": Decimal("10.00")}
+    allocation.save(seeded, _rules({"team": "Platform", "provider": "openai", "project": "proj_web"}))
+    assert _teams(seeded, OCT) == {"Platform": Decimal("10.00")}
+    assert _teams(seeded)["Unallocated"] == Decimal("54.82")
+
+
+def test_a_catch_all_rule_and_quotes_in_names_are_plain_values(seeded):
+    allocation.save(seeded, _rules({"team": "O'Brien's team\" --", "provider": "groq"}, {"team": "Everyone"}))
+    assert _teams(seeded) == {"O'Brien's team\" --": Decimal("1.11"), "Everyone": Decimal("73.71")}
+
+
+@pytest.mark.parametrize("rows, says", [
+    ([{"team": ""}], "rule 1: team: is empty"),
+    ([{"team": "Unallocated"}], "name a team"),
+    ([{"team": "A"}, {"team": "B", "provider": "opneai"}], "rule 2: provider"),
+    ([{"team": "A\x1b[31m"}], "control character"),
+])
+def test_bad_rules_are_refused_naming_each(rows, says):
+    with pytest.raises(FieldsInvalid) as caught:
+        allocation.validated(rows)
+    assert says in str(caught.value)
+
+
+def test_exports_carry_team_and_cost_centre(seeded):
+    allocation.save(seeded, _rules({"team": "Web", "cost_centre": "CC-100", "project": "proj_web"}))
+    rows = queries.rows(seeded, EVERYTHING)
+    web = rows[rows["project"] == "proj_web"]
+    assert set(web["team"]) == {"Web"} and set(web["cost_centre"]) == {"CC-100"}
+    assert set(rows[rows["project"] != "proj_web"]["team"]) == {"Unallocated"}
+
+
+def test_report_by_team_and_cost_centre_and_the_rules_file(cli, seeded, tmp_path):
+    path = tmp_path / "rules.csv"
+    path.write_text("team,cost_centre,provider,project\nWeb,CC-100,openai,Web app\nSupport,CC-300,anthropic,\n")
+    done = cli("allocate", "import", str(path))
+    assert done.returncode == 0 and "imported 2 rule(s)" in done.stdout
+    report = json.loads(cli("report", "--by", "team", "--since", "2026-11-01", "--until", "2026-11-30", "--json").stdout,
+                        parse_float=Decimal)
+    assert {r["team"]: r["cost_usd"] for r in report} == {"Support": Decimal("12.25"), "Unallocated": Decimal("42.57"),
+                                                         "Web": Decimal("20")}
+    text = cli("report", "--by", "cost-centre", "--since", "2026-11-01", "--until", "2026-11-30").stdout
+    assert "COST CENTRE" in text and "(no cost centre)" in text and "CC-300" in text
+    exported = cli("allocate", "export").stdout
+    assert list(csv.DictReader(io.StringIO(exported)))[0] == {
+        "team": "Web", "cost_centre": "CC-100", "provider": "openai", "project": "Web app", "api_key": "",
+        "model": "", "note": ""}
+    assert "1. provider is openai and project is Web app → Web (CC-100)" in cli("allocate", "list").stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("team,colour\nWeb,blue\n")
+    failed = cli("allocate", "import", str(bad))
+    assert failed.returncode != 0 and "unknown column(s) colour" in failed.stderr
+    assert len(failed.stderr.strip().splitlines()) == 1
+    assert len(allocation.load(seeded)) == 2  # unchanged
+
+
+def test_a_file_without_a_team_column_is_refused():
+    with pytest.raises(InvalidInput, match="no team column"):
+        allocation.from_csv("provider\nopenai\n")
