@@ -14,6 +14,7 @@ from aicost.analysis import reminders
 from aicost.config.settings import get_settings
 from aicost.delivery import alerts
 from aicost.sources import manual
+from tests import days
 from tests.receivers import SmtpReceiver, WebhookReceiver
 
 LATER = date(2027, 6, 30)  # manual entries may not be in the future: every day of these tests is before it
@@ -132,3 +133,21 @@ def test_reminder_days_zero_sends_none(store, hook, smtp, cli):
     assert len(alerts.check(store, get_settings(reminder_days=7, alert_webhook_url=hook.url),
                             date(2026, 1, 14)).sent) == 1
 
+
+@pytest.mark.dates
+def test_the_overview_freshness_panel_shows_stale_hand_kept_providers(app_test, store):
+    stale_day = days.TODAY - timedelta(days=40)
+    manual.add(store, manual.Entry("groq", stale_day, cost="12"), today=days.TODAY)
+    manual.add(store, manual.Entry("perplexity", days.TODAY - timedelta(days=3), cost="5"), today=days.TODAY)
+    _row(store, "openai", "api", datetime.combine(stale_day, datetime.min.time()))  # synced: never a reminder
+    at = app_test().run()
+    assert not at.exception
+    shown = [w.value for w in at.warning if "Reminder" in w.value]
+    assert shown == [f"**Reminder:** Groq: no entry since {stale_day} UTC (40 days): enter its spend on the "
+                     "Manual entry page."]
+    manual.add(store, manual.Entry("groq", days.TODAY, cost="1"), today=days.TODAY)
+    import streamlit as st
+
+    st.cache_data.clear()  # the page would see the new entry after its cache's time; a write clears it
+    at = app_test().run()
+    assert not [w for w in at.warning if "Reminder" in w.value]
