@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import streamlit as st
 
 from aicost.analysis import reminders
 from aicost.config.settings import get_settings
@@ -146,8 +147,6 @@ def test_the_overview_freshness_panel_shows_stale_hand_kept_providers(app_test, 
     assert shown == [f"**Reminder:** Groq: no entry since {stale_day} UTC (40 days): enter its spend on the "
                      "Manual entry page."]
     manual.add(store, manual.Entry("groq", days.TODAY, cost="1"), today=days.TODAY)
-    import streamlit as st
-
     st.cache_data.clear()  # the page would see the new entry after its cache's time; a write clears it
     at = app_test().run()
     assert not [w for w in at.warning if "Reminder" in w.value]
