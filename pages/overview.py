@@ -124,6 +124,7 @@ selected_period(f)
 
 # -- freshness per provider ---------------------------------------------------------------------------------------
 st.subheader("Freshness")
+watch.reminders(today)  # hand-kept providers whose newest entry is getting old
 st.dataframe(watch.freshness_table(ui.read("newest_days"), ui.read("freshness")), hide_index=True, width="stretch")
 
 if ui.has_rows("demo"):

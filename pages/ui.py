@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from aicost import clock, display
-from aicost.analysis import anomalies, budgets, forecast, queries
+from aicost.analysis import anomalies, budgets, forecast, queries, reminders
 from aicost.config.settings import get_settings
 from aicost.delivery import export
 from aicost.errors import AicostError, LedgerBusy, LedgerError
@@ -111,7 +111,7 @@ _READ_MODELS = {
     "allowances": queries.allowances, "currencies": queries.currencies,
     "options": queries.options, "newest_days": queries.newest_days, "freshness": sync.freshness,
     "forecast": forecast.month_end,
-    "budget_statuses": budgets.statuses, "anomalies": anomalies.detect,
+    "budget_statuses": budgets.statuses, "anomalies": anomalies.detect, "stale_providers": reminders.stale,
 }
 
 

@@ -1,4 +1,5 @@
-"""The UI side of watching spend: the scheduler's process singleton, budget progress and anomaly marks."""
+"""The UI side of watching spend: the scheduler's process singleton, budget progress, anomaly marks and reminders
+for hand-kept providers."""
 
 from __future__ import annotations
 
@@ -88,6 +89,12 @@ def freshness_table(newest: pd.DataFrame, synced: pd.DataFrame, configured: tupl
         rows.append(row)
     return pd.DataFrame(rows, columns=list(rows[0]) if rows else ["Provider", "Last sync (UTC)", "Newest data (UTC)",
                                                                    "Last error"])
+
+
+def reminders(today) -> None:
+    """One warning per hand-kept provider whose newest entry is older than AICOST_REMINDER_DAYS (Overview)."""
+    for s in ui.read("stale_providers", today, get_settings().reminder_days):
+        st.warning(f"**Reminder:** {s.text}.", icon=":material/edit_note:")
 
 
 def budget_progress(today) -> None:

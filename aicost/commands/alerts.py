@@ -1,4 +1,5 @@
-"""`python -m aicost alerts check|test`: evaluate budgets and anomalies and send what is due; test a channel."""
+"""`python -m aicost alerts check|test`: evaluate budgets, anomalies and reminders and send what is due; test a
+channel."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from aicost.delivery import alerts, notify
 from aicost.errors import AicostError, DeliveryError, InvalidInput
 
 NAME = "alerts"
-HELP = "check budgets and anomalies and send the alerts that are due (each once), or send a test message"
+HELP = ("check budgets, anomalies and hand-kept providers and send the alerts that are due (each once), or send a "
+        "test message")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
     sub.required = True
-    check = sub.add_parser("check", help="evaluate budgets and anomalies; send what is due; exit 1 if a delivery failed")
+    check = sub.add_parser("check", help="evaluate budgets, anomalies and hand-kept providers; send what is due; "
+                                         "exit 1 if a delivery failed")
     check.add_argument("--today", type=utc_day, metavar="YYYY-MM-DD", help="evaluate as of this UTC day (default: today)")
     test = sub.add_parser("test", help="send a test message through every configured channel (or one)")
     test.add_argument("--channel", choices=(notify.WEBHOOK, notify.EMAIL), help="only this channel")
@@ -31,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
         return _test(settings, args.channel)
     today = args.today or clock.today()
     report = alerts.check(open_store(settings), settings, today)
+    for line in report.reminders:  # listed on every check, sent or not: a stale provider stays stale until entered
+        print(f"reminder: {line}")
     for line in report.sent:
         print(f"sent {line}")
     for line in report.failures:

@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     smtp_to: str | None = Field(None, description="recipients of alert e-mails, comma-separated")
     anomaly_sensitivity: float = Field(4.0, gt=0, description="robust deviations above the baseline that flag a day")
     anomaly_min_history_days: int = Field(14, ge=7, description="days of history a series needs before it is judged")
+    reminder_days: int = Field(35, ge=0, description="days a hand-kept provider (no usage API) may go without a "
+                               "newer entry before a reminder is sent; 0 turns reminders off")
     sync_schedule: str = Field("0 2 * * *", description="when the dashboard syncs then checks alerts: a cron "
                                "expression (UTC), an interval such as 6h or 30m, or off")
 

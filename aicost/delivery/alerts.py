@@ -1,4 +1,5 @@
-"""Alerts: what is due (budget thresholds, forecasts, anomalies) and the alert log that sends each one once.
+"""Alerts: what is due (budget thresholds, forecasts, anomalies, reminders for hand-kept providers) and the alert
+log that sends each one once.
 
 The log's key is (rule, threshold, period, channel). A check inserts the due alerts if absent, then claims the
 rows not yet delivered (UPDATE ... RETURNING, in the same transaction), sends them, and records the outcome.
@@ -20,7 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from aicost import clock, display
-from aicost.analysis import anomalies, budgets
+from aicost.analysis import anomalies, budgets, reminders
 from aicost.delivery import notify
 from aicost.errors import DeliveryError
 from aicost.ledger.store import Store
@@ -34,6 +35,7 @@ NO_CHANNEL = "none"  # an alert due while no channel is configured is logged, to
 NO_CHANNEL_HELP = ("no alert channel is configured: set a webhook or e-mail on the Settings page, or "
                    "AICOST_ALERT_WEBHOOK_URL (a webhook) or AICOST_SMTP_HOST and AICOST_SMTP_TO (e-mail); see "
                    "Settings in README")
+REMINDER = "reminder:"  # the rule of a reminder for a hand-kept provider: reminder:<provider>
 ANOMALY_DAYS = 7  # anomalies of the last week are alerted (a later sync may fill in a day)
 CLAIM_TIMEOUT = timedelta(minutes=10)
 _CHECK_LOCK = threading.Lock()  # one check at a time per process (the scheduler thread and a page button)
@@ -41,9 +43,9 @@ _CHECK_LOCK = threading.Lock()  # one check at a time per process (the scheduler
 
 @dataclass(frozen=True)
 class Alert:
-    rule: str  # budget:<id> or anomaly:<level>:<provider>:<model>
-    threshold: str  # "80", "forecast", "spike"
-    period: str  # 2026-03, 2026-W11, 2026-03-14
+    rule: str  # budget:<id>, anomaly:<level>:<provider>:<model> or reminder:<provider>
+    threshold: str  # "80", "forecast", "spike", "stale"
+    period: str  # 2026-03, 2026-W11, 2026-03-14 (a reminder: the newest day covered, so each staleness once)
     subject: str
     body: str
 
@@ -57,6 +59,7 @@ class Report:
     sent: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     channels: tuple[str, ...] = ()  # the channels checked; none means due alerts were only logged
+    reminders: list[str] = field(default_factory=list)  # each stale hand-kept provider, in plain words
 
     @property
     def ok(self) -> bool:
@@ -82,8 +85,8 @@ def _now() -> datetime:
 
 
 def due(store: Store, settings, today: date) -> list[Alert]:
-    """Every alert that is due today (UTC): crossed budget thresholds, budgets on track to be exceeded, and
-    anomalies of the last ANOMALY_DAYS days."""
+    """Every alert that is due today (UTC): crossed budget thresholds, budgets on track to be exceeded,
+    anomalies of the last ANOMALY_DAYS days, and hand-kept providers with no entry for settings.reminder_days."""
     out = []
     for s in budgets.statuses(store, today):
         b = s.budget
@@ -108,7 +111,19 @@ def due(store: Store, settings, today: date) -> list[Alert]:
                          f"Unusual spend: {what} on {r['day']} (UTC)",
                          f"{what} spent {display.usd(r['spend'])} on {r['day']} (UTC), against a usual "
                          f"{display.usd(r['baseline'])} for that kind of day ({r['score']} robust deviations above)."))
+    out.extend(_reminder(s, today, settings.reminder_days)
+               for s in reminders.stale(store, today, settings.reminder_days))
     return out
+
+
+def _reminder(s: reminders.Stale, today: date, reminder_days: int) -> Alert:
+    # keyed by the newest day covered: every later check finds this row; a newer entry, then a new staleness, is a
+    # new row (and so one more reminder)
+    return Alert(f"{REMINDER}{s.provider}", "stale", s.newest_day.isoformat(), s.text,
+                 f"{s.name} has no usage API, so its spend is entered by hand. Its newest entry covers "
+                 f"{s.newest_day} (UTC), {s.days} days before {today}. Enter its spend on the {reminders.PAGE} page "
+                 f"(or import its CSV there). This reminder is sent once; another comes only if a newer entry also "
+                 f"grows older than {reminder_days} days (AICOST_REMINDER_DAYS; 0 turns reminders off).")
 
 
 def check(store: Store, settings, today: date, *, channels: list | None = None, now: datetime | None = None) -> Report:
@@ -119,7 +134,8 @@ def check(store: Store, settings, today: date, *, channels: list | None = None, 
     channels = notify.channels(settings) if channels is None else channels
     alerts = due(store, settings, today)
     by_name = {c.name: c for c in channels}
-    report = Report(due=len(alerts), subjects=[a.subject for a in alerts], channels=tuple(by_name))
+    report = Report(due=len(alerts), subjects=[a.subject for a in alerts], channels=tuple(by_name),
+                    reminders=[a.subject for a in alerts if a.rule.startswith(REMINDER)])
     with _CHECK_LOCK:
         claimed = _claim(store, alerts, list(by_name), now or _now())
         for row in claimed:
