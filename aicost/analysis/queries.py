@@ -89,7 +89,8 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
         "end_ts": datetime.combine(f.end + timedelta(days=1), time()),
         "start_day": f.start, "end_day": f.end,
     }
-    extra = _where(f, params)
+    # per-user detail (Claude Code per developer) repeats usage other rows count: never in the sums
+    extra = f" AND kind <> '{ledger.KIND_DETAIL}'" + _where(f, params)
     dims = ", ".join(f"{_model()} AS model" if c == "model" else c for c in DIMENSIONS)
     pdims = ", ".join(f"{_model('p.')} AS model" if c == "model" else f"p.{c}" for c in DIMENSIONS)
     measures = ", ".join(MONEY_MEASURES + TOKEN_MEASURES)
