@@ -29,6 +29,9 @@ OA_EMBEDDINGS = "/v1/organization/usage/embeddings"
 OA_COSTS = "/v1/organization/costs"
 AN_MESSAGES = "/v1/organizations/usage_report/messages"
 AN_COST = "/v1/organizations/cost_report"
+# Claude Code Analytics: one UTC day a request, records (one per actor) paged; no data unless a test gives some
+AN_CLAUDE_CODE = "/v1/organizations/usage_report/claude_code"
+AN_CLAUDE_CODE_LIMIT = 1000
 
 # endpoint -> (group_by dimensions allowed, measures summed, max limit for 1d buckets)
 _OA_USAGE_DIMS = ("project_id", "user_id", "api_key_id", "model")
@@ -125,6 +128,7 @@ class FakeProvider:
             self.faults.clear()
             self._cursors.clear()
             self.data = _dataset(self.seed, self.today, self.days, self.groups)
+            self.claude_code: dict[date, list[dict]] = {}
 
     def fault(self, kind: str, **kw) -> Fault:
         f = Fault(kind, **kw)
@@ -145,8 +149,14 @@ class FakeProvider:
             for path in ENDPOINTS:
                 self.data[path].pop(day, None)
 
+    def claude_code_records(self, day: date, records: list[dict]) -> None:
+        """What the Claude Code Analytics report answers for day (records as the API writes them) until reset()."""
+        with self.lock:
+            self.claude_code[day] = [json.loads(json.dumps(r)) for r in records]
+
     def requests_to(self, provider: str) -> int:
-        return sum(n for path, n in self.counts.items() if ENDPOINTS.get(path, ("?",))[0] == provider)
+        paths = {**{p: e[0] for p, e in ENDPOINTS.items()}, AN_CLAUDE_CODE: "anthropic"}
+        return sum(n for path, n in self.counts.items() if paths.get(path) == provider)
 
     # -- what the tests know --------------------------------------------------------------------------------
 
@@ -193,6 +203,8 @@ class FakeProvider:
         query = parse_qs(parts.query, keep_blank_values=True)
         with self.lock:
             self.counts[path] += 1
+        if path == AN_CLAUDE_CODE:
+            return self._claude_code(req, query)
         if path not in ENDPOINTS:
             return _json(404, {"error": {"message": f"no such path {path}", "type": "invalid_request_error"}})
         provider, dims, max_limit = ENDPOINTS[path]
@@ -228,6 +240,40 @@ class FakeProvider:
         if fault and fault.kind == "truncated":
             raw = raw[: len(raw) // 2]
         return status, headers, raw
+
+    def _claude_code(self, req: BaseHTTPRequestHandler, query: dict) -> tuple[int, dict, bytes]:
+        """GET /v1/organizations/usage_report/claude_code: starting_at (YYYY-MM-DD, required), limit (1..1000,
+        default 20), page (a next_page of the same query)."""
+        denied = self._auth("anthropic", req.headers)
+        if denied:
+            return denied
+        single = lambda name: query[name][0] if name in query else None  # noqa: E731
+        unknown = set(query) - {"starting_at", "limit", "page"}
+        if unknown:
+            return _bad("anthropic", f"unknown parameter(s): {sorted(unknown)}")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", single("starting_at") or ""):
+            return _bad("anthropic", "starting_at: a UTC date YYYY-MM-DD is required")
+        limit = int(single("limit") or 20)
+        if not 1 <= limit <= AN_CLAUDE_CODE_LIMIT:
+            return _bad("anthropic", f"limit must be between 1 and {AN_CLAUDE_CODE_LIMIT}")
+        try:
+            page_no, offset, listing = self._cursor(AN_CLAUDE_CODE, query)
+        except ValueError as exc:
+            return _bad("anthropic", str(exc))
+        fault = self._take_fault(AN_CLAUDE_CODE, page_no)
+        if fault and fault.kind in ("500", "401"):
+            kind = "api_error" if fault.kind == "500" else "authentication_error"
+            return _error("anthropic", int(fault.kind), kind, _echo(fault.echo, req.headers) or "fault switch")
+        with self.lock:
+            records = self.claude_code.get(date.fromisoformat(single("starting_at")), [])
+        page = records[offset: offset + limit]
+        has_more = offset + limit < len(records)
+        next_page = None
+        if has_more:
+            next_page = "page_" + secrets.token_urlsafe(12)
+            with self.lock:
+                self._cursors[next_page] = (listing, page_no + 1, offset + limit)
+        return _json(200, {"data": page, "has_more": has_more, "next_page": next_page})
 
     def _recorded(self, path: str, provider: str, query: dict) -> tuple[int, dict, bytes]:
         body = self.recorded.get(path)

@@ -93,7 +93,8 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
         "end_ts": datetime.combine(f.end + timedelta(days=1), time()),
         "start_day": f.start, "end_day": f.end,
     }
-    extra = _where(f, params)
+    # per-user detail (Claude Code per developer) repeats usage other rows count: never in the sums
+    extra = f" AND kind <> '{ledger.KIND_DETAIL}'" + _where(f, params)
     rules = allocation.load(store)
     team, centre = allocation.case_sql(rules, params)
     p_team, p_centre = allocation.case_sql(rules, params, "p.")

@@ -87,6 +87,8 @@ def _month(store: Store, conn: sa.Connection, start: datetime, end: datetime, re
     rows = conn.execute(sa.text(
         f"SELECT {', '.join(ledger.NAMES)} FROM {ledger.TABLE} WHERE bucket_start >= :a AND bucket_start < :b"
         f" AND cost_status IN ({statuses}) AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL)"
+        # per-user detail keeps the provider's own estimate (Claude Code's cents), never a table's
+        f" AND kind <> '{ledger.KIND_DETAIL}'"
     ), {"a": start, "b": end}).mappings().all()
     changed = []
     for old in rows:

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
                                "alert channels (mode 0600, outside the ledger); the environment wins over them")
     openai_admin_key: SecretStr | None = Field(None, description="OpenAI admin key (sk-admin-...)")
     anthropic_admin_key: SecretStr | None = Field(None, description="Anthropic admin key (sk-ant-admin...)")
+    anthropic_claude_code: bool = Field(False, description="also sync Anthropic's Claude Code Analytics report: "
+                                        "per-developer detail (e-mail addresses), never added to spend")
     openrouter_admin_key: SecretStr | None = Field(None, description="OpenRouter management key (sk-or-v1-...)")
     github_admin_key: SecretStr | None = Field(None, description="GitHub fine-grained token with the organisation's "
                                                "Administration (read) permission, for Copilot's billing usage")

@@ -15,6 +15,9 @@ TABLE = "usage"
 KIND_USAGE = "usage"  # tokens and requests, maybe an estimate beside them
 KIND_COST = "cost"  # a billed cost line (OpenAI line_item, Anthropic description) or an entered amount
 KIND_SUBSCRIPTION = "subscription"  # a flat charge for seats or a plan (Copilot seats, ChatGPT Team), not metered use
+# Per-user detail of usage that other rows already count (Claude Code per developer): kept to say who, never summed
+# into spend, tokens or estimates (the read models leave it out; cost_usd is always NULL)
+KIND_DETAIL = "detail"
 
 # Where a row came from.
 SOURCES = ("api", "manual", "import", "demo")
@@ -67,7 +70,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("provider", "VARCHAR", pa.string(), True, "normalised provider slug: openai, anthropic, groq ..."),
     Column("source", "VARCHAR", pa.string(), True, "api, manual, import or demo"),
     Column("kind", "VARCHAR", pa.string(), True,
-           "usage (tokens), cost (a billed or entered cost line) or subscription (a flat charge for seats or a plan)"),
+           "usage (tokens), cost (a billed or entered cost line), subscription (a flat charge for seats or a plan) or"
+           " detail (per-user detail of usage other rows count)"),
     Column("bucket_start", "TIMESTAMP", pa.timestamp("us"), True, "UTC start of the bucket"),
     Column("bucket_width", "VARCHAR", pa.string(), True, "1m, 1h, 1d, or Nd for a period entry"),
     Column("item", "VARCHAR", pa.string(), True, "usage endpoint (completions, messages) or cost line item"),

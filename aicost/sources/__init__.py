@@ -68,6 +68,7 @@ def build(name: str, settings, *, sleep: Callable[[float], None] = time.sleep) -
     if source.credentials:  # a cloud: its client reads its settings and the cloud's credential chain itself
         return source.client_class()(settings, sleep=sleep)
     options = {option: getattr(settings, setting(name, option)) for option in source.options}
+    options.update({flag: bool(getattr(settings, setting(name, flag), False)) for flag in source.flags})
     return source.client_class()(getattr(settings, setting(name, "base_url")), usable_key(settings, name),
                                  timeout=settings.request_timeout_seconds, max_retries=settings.max_retries,
                                  sleep=sleep, **options)

@@ -83,6 +83,8 @@ class Source:
     completed_days_only: its API reports only completed UTC days (today is never asked for).
     setting: the prefix of its settings when the slug is not a name (github-copilot: "github"); None: the slug.
     options: more of its settings the client needs, passed by name (GitHub: "org", from `github_org`).
+    flags: its on/off settings (`<prefix>_<flag>`, bool) passed to the client by name, e.g. Anthropic's
+        "claude_code" (`anthropic_claude_code`): set in the environment, never asked for beside the key.
     credentials: a cloud's billing export or cost API, read with the cloud's own credential chain (no admin key):
         the name of the setting that turns it on and says what it reads (`<prefix>_<credentials>`, e.g. Google's
         "billing_table"); its client is built as Class(settings, sleep=) and finds its credentials itself.
@@ -102,6 +104,7 @@ class Source:
     completed_days_only: bool = False
     setting: str | None = None
     options: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
     credentials: str | None = None
 
     @property
