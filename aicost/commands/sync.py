@@ -28,11 +28,18 @@ def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     outcomes = sync.sync(open_store(settings), settings, args.provider, since=args.since, until=args.until,
                          dry_run=args.dry_run)
+    skipped = [o for o in outcomes if o.status == sync.SKIPPED]
     for outcome in outcomes:
+        if outcome.status == sync.SKIPPED:
+            continue
         if outcome.ok:
             print(outcome.summary())
         else:
             print(f"aicost: error: {outcome.summary()}", file=sys.stderr)
+    if skipped and len(skipped) < len(outcomes):  # the ones not set up, in one line after what was synced
+        print("skipped (not set up): " + ", ".join(f"{o.provider} ({keys.env_name(o.provider)})" for o in skipped))
+    elif skipped:
+        outcomes = []
     if not outcomes:
         print("nothing to sync: set " + " or ".join(keys.env_name(n) for n in providers.NAMES))
     return 0 if all(o.ok for o in outcomes) else 1

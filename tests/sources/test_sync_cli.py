@@ -52,7 +52,8 @@ def test_missing_keys_are_skipped_unless_named(cli, provider_env):
     env = {k: v for k, v in provider_env.items() if k != "AICOST_ANTHROPIC_ADMIN_KEY"}
     done = cli("sync", *WINDOW, env=env)
     assert done.returncode == 0, done.stderr
-    assert "anthropic: skipped, no admin key" in done.stdout and "openai: synced" in done.stdout
+    assert "openai: synced" in done.stdout and "anthropic: skipped" not in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("skipped (not set up): anthropic (AICOST_ANTHROPIC_ADMIN_KEY)")
     named = cli("sync", "--provider", "anthropic", *WINDOW, env=env)
     assert named.returncode == 1
     assert named.stderr.strip() == ("aicost: error: anthropic: failed: no admin key: set AICOST_ANTHROPIC_ADMIN_KEY")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from aicost.sources.source import Source
 
 SOURCE = Source(
-    "azure-openai", "Azure OpenAI", "#0078d4", genai_id="azure",
+    "azure-openai", "Azure OpenAI", "#003f5c", genai_id="azure",
     aliases=("azure", "azure ai", "azure ai foundry", "foundry"),
     help="Set AICOST_AZURE_SCOPE to the subscription (/subscriptions/{id}), resource group or billing account whose "
          "Azure OpenAI / Foundry spend to read; the identity (a service principal in AICOST_AZURE_TENANT_ID, "

@@ -8,7 +8,7 @@ from __future__ import annotations
 from aicost.sources.source import Source
 
 SOURCE = Source(
-    "aws-bedrock", "AWS Bedrock", "#ff9900", genai_id="aws", aliases=("bedrock", "amazon bedrock", "aws"),
+    "aws-bedrock", "AWS Bedrock", "#e68310", genai_id="aws", aliases=("bedrock", "amazon bedrock", "aws"),
     help="Models bought through AWS (Claude, Nova, Llama ... on Amazon Bedrock) are on the AWS bill. Set "
          "AICOST_AWS_ACCOUNT to `all` (or an account id) and give aicost AWS credentials allowed "
          "ce:GetCostAndUsage (environment, a profile, or the role it runs with) to sync them from Cost Explorer.",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from aicost.sources.source import Source
 
 SOURCE = Source(
-    "google-cloud", "Google Cloud", "#34a853", genai_id="google",
+    "google-cloud", "Google Cloud", "#1ba011", genai_id="google",
     aliases=("vertex", "vertex ai", "gcp", "google cloud"),
     help="Billing → Billing export → BigQuery export in the Google Cloud console writes the bill to a BigQuery table "
          "(gcp_billing_export_v1_<account>); name it as project.dataset.table. The first export can take a few days "
