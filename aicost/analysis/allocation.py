@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
 
-from aicost import clock
+from aicost import clock, ledger
 from aicost.errors import FieldsInvalid, InvalidInput
 from aicost.ledger import coverage
 from aicost.ledger.store import Store
@@ -124,13 +124,17 @@ def save(store: Store, rules: list[Rule]) -> None:
                                   **{c: getattr(r, c) for c in COLUMNS}})
 
 
-# the demo data's teams: each of its projects and the support bot; Perplexity, OpenRouter, Groq and the local
-# model are left Unallocated, as a real ledger's shared costs often are
+# the demo data's teams: each of its projects and workspaces, the clouds' platform team and the developers' Copilot;
+# Perplexity, OpenRouter, Groq, xAI, Mistral, Google Cloud and the local model are left Unallocated, as a real
+# ledger's shared costs often are
 DEMO_RULES = (
     Rule("Web", "CC-100", project="Web app"),
     Rule("Data", "CC-200", project="Data pipeline"),
     Rule("Research", "CC-300", project="Research"),
-    Rule("Support", "CC-300", api_key="support-bot"),
+    Rule("Support", "CC-300", provider="anthropic", project=ledger.DEFAULT_WORKSPACE),
+    Rule("Platform", "CC-400", provider="aws-bedrock"),
+    Rule("Platform", "CC-400", provider="azure-openai"),
+    Rule("Developers", "CC-100", provider="github-copilot"),
 )
 
 
@@ -188,9 +192,16 @@ def _like(value: str) -> str:
 
 
 def _condition(name: str, value: str, key: str, prefix: str) -> str:
-    columns = {"provider": [f"{prefix}provider"], "project": [f"{prefix}project", f"{prefix}project_name"],
-               "api_key": [f"{prefix}api_key", f"{prefix}api_key_name"], "model": [coverage.bill_model(prefix)]}[name]
-    return "(" + " OR ".join(f"lower(coalesce({c}, '')) LIKE :{key} ESCAPE '!'" for c in columns) + ")"
+    """A rule's condition on one row. A project or key matches by id, or by a name the ledger gives that id on any
+    row of the same provider (a bill's cost lines carry the project id only; its usage rows carry the name too)."""
+    like = f"LIKE :{key} ESCAPE '!'"
+    if name in ("project", "api_key"):
+        column = f"{prefix}{name}"
+        named = (f"SELECT DISTINCT provider, {name} FROM {ledger.TABLE} WHERE lower(coalesce({name}_name, '')) {like}")
+        return (f"(lower(coalesce({column}, '')) {like}"
+                f" OR ({prefix}provider, {column}) IN ({named}))")
+    column = {"provider": f"{prefix}provider", "model": coverage.bill_model(prefix)}[name]
+    return f"(lower(coalesce({column}, '')) {like})"
 
 
 def case_sql(rules: list[Rule], params: dict, prefix: str = "") -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""Demo data: 90 UTC days up to today across six providers, every row flagged source='demo'."""
+"""Demo data: 90 UTC days up to today across every kind of provider aicost reads (billing APIs, the clouds, a bill
+in euros, hand-kept and local ones), every row flagged source='demo'."""
 
 from __future__ import annotations
 
@@ -70,6 +71,47 @@ def _openrouter(base: dict, day: date, factor: float) -> Iterator[dict]:
                "cost_status": ledger.COST_BILLED, "origin": "/api/v1/activity"}
 
 
+# Synced from billing APIs that give dollars (or euros) per day and line, with the model's maker for the clouds:
+# (provider, item, model, publisher, dollars a day, origin)
+_BILLED_LINES = (
+    ("xai", "Chat grok-4-0709", "grok-4-0709", None, 3.10, "/v1/billing/teams/{team}/usage"),
+    ("aws-bedrock", "USE1-MP:USE1_InputTokenCount-Units", "claude-sonnet-4-5", "anthropic", 6.40, "ce:GetCostAndUsage"),
+    ("aws-bedrock", "USE1-MP:USE1_OutputTokenCount-Units", "claude-sonnet-4-5", "anthropic", 9.80, "ce:GetCostAndUsage"),
+    ("aws-bedrock", "USE1-NovaPro-input-tokens", "nova-pro", "amazon", 0.90, "ce:GetCostAndUsage"),
+    ("google-cloud", "Gemini 2.5 Flash GA Text Input - Predictions", "gemini-2.5-flash", "google", 2.20,
+     "billing export"),
+    ("google-cloud", "Gemini 2.5 Flash GA Text Output - Predictions", "gemini-2.5-flash", "google", 4.60,
+     "billing export"),
+    ("azure-openai", "gpt-4o-mini-0718-Inp-glbl Tokens", "gpt-4o-mini", "openai", 1.30, "Cost Management query"),
+    ("azure-openai", "gpt-4o-mini-0718-Outp-glbl Tokens", "gpt-4o-mini", "openai", 2.75, "Cost Management query"),
+)
+EUR_USD = Decimal("1.1367")  # the demo's euro, at the ECB's rate of 2026-09-24 (tests/fixtures/providers/ecb/)
+
+
+def _billed_lines(base: dict, day: date, factor: float) -> Iterator[dict]:
+    """xAI, GitHub Copilot, Mistral (billed in euros) and the clouds: billed lines of one day."""
+    rng = random.Random(f"{SEED}/billed/{day.isoformat()}")  # its own draws: the other providers' rows stay put
+    cost = {**base, "kind": ledger.KIND_COST, "cost_status": ledger.COST_BILLED}
+    for provider, item, model, publisher, daily, origin in _BILLED_LINES:
+        amount = ledger.money(Decimal(str(round(daily * factor * rng.uniform(0.95, 1.05), 4))))
+        yield {**cost, "provider": provider, "item": item, "model": model, "publisher": publisher,
+               "cost_usd": amount, "origin": origin}
+    # GitHub Copilot: premium requests beyond the plans' allowance, and the seats of the organisation
+    requests = max(1, round(100 * factor * rng.uniform(0.95, 1.05)))
+    yield {**cost, "provider": "github-copilot", "item": "copilot_premium_request", "model": "claude-sonnet-4.5",
+           "quantity": float(requests), "quantity_unit": "requests", "cost_usd": ledger.money(Decimal(requests) / 25),
+           "origin": "/settings/billing/premium_request/usage"}
+    yield {**cost, "provider": "github-copilot", "kind": ledger.KIND_SUBSCRIPTION, "item": "copilot_for_business",
+           "quantity": 12 / 30, "quantity_unit": "user-months", "cost_usd": ledger.money(Decimal("7.60")),
+           "origin": "/settings/billing/usage"}
+    # Mistral bills in euros: the amount as billed, converted at the demo's rate
+    for model, daily in (("mistral-large-2411", 2.40), ("mistral-small-2506", 0.35)):
+        eur = ledger.money(Decimal(str(round(daily * factor * rng.uniform(0.95, 1.05), 4))))
+        yield {**cost, "provider": "mistral", "item": "completion", "model": model, "amount": eur, "currency": "EUR",
+               "fx_rate": EUR_USD, "fx_date": day, "fx_source": "demo rate", "cost_usd": ledger.money(eur * EUR_USD),
+               "origin": "/v1/admin/usage"}
+
+
 def rows(today: date) -> Iterator[dict]:
     """The demo rows for the 90 days ending today (UTC), deterministic for a given today."""
     rng = random.Random(SEED)
@@ -136,6 +178,7 @@ def rows(today: date) -> Iterator[dict]:
         # completed days); one endpoint runs on the team's own key (BYOK), kept apart and never counted
         if day < today:
             yield from _openrouter(base, day, factor)
+            yield from _billed_lines(base, day, factor)
         # -- a local model: self-hosted, zero by intent
         inp = int(5_000_000 * factor)
         yield {**base, "provider": "local", "kind": ledger.KIND_USAGE, "model": "llama3.1:8b", "api_key": "",

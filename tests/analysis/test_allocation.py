@@ -135,3 +135,14 @@ def test_report_by_team_and_cost_centre_and_the_rules_file(cli, seeded, tmp_path
 def test_a_file_without_a_team_column_is_refused():
     with pytest.raises(InvalidInput, match="no team column"):
         allocation.from_csv("provider\nopenai\n")
+
+
+def test_a_bill_line_with_only_the_project_id_matches_by_the_name_its_usage_rows_give(store):
+    store.upsert([
+        _row(11, 9, "openai", "5.00", item="gpt-4o, input", project="proj_x"),  # the bill: id only
+        {**_row(11, 9, "openai", "0", item="completions", project="proj_x", project_name="Checkout"),
+         "kind": "usage", "cost_usd": None, "cost_status": ledger.COST_COVERED},
+        _row(11, 9, "anthropic", "2.00", item="Usage", project="proj_x"),  # same id, another provider: not it
+    ])
+    allocation.save(store, _rules({"team": "Shop", "project": "checkout"}))
+    assert _teams(store) == {"Shop": Decimal("5.00"), "Unallocated": Decimal("2.00")}

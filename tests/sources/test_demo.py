@@ -21,7 +21,15 @@ def test_demo_covers_90_days_of_many_providers(store):
     assert set(store.frame("SELECT DISTINCT source FROM usage")["source"]) == {"demo"}
     span = store.frame("SELECT min(bucket_start) AS a, max(bucket_start) AS b FROM usage WHERE bucket_width = '1d'")
     assert span["a"][0].date() == TODAY - timedelta(days=89) and span["b"][0].date() == TODAY
-    assert set(queries.providers(store)) == {"openai", "anthropic", "openrouter", "groq", "perplexity", "local"}
+    assert set(queries.providers(store)) == {"openai", "anthropic", "openrouter", "github-copilot", "xai", "mistral",
+                                             "aws-bedrock", "google-cloud", "azure-openai", "groq", "perplexity", "local"}
+    # Mistral bills in euros: the amount as billed, the rate and its day beside the dollars
+    eur = store.frame("SELECT amount, currency, fx_rate, cost_usd FROM usage WHERE provider = 'mistral'")
+    assert set(eur["currency"]) == {"EUR"} and all(
+        ledger.money(a * r) == c for a, r, c in zip(eur["amount"], eur["fx_rate"], eur["cost_usd"], strict=True))
+    # the clouds' Claude is Anthropic's model, billed by AWS
+    makers = store.frame("SELECT DISTINCT provider, model, publisher FROM usage WHERE publisher IS NOT NULL")
+    assert ("aws-bedrock", "claude-sonnet-4-5", "anthropic") in set(map(tuple, makers.values.tolist()))
     # OpenRouter keeps completed days only: its demo never has today; its BYOK use is kept, never counted
     newest = store.scalar("SELECT max(bucket_start) FROM usage WHERE provider = 'openrouter'")
     assert newest.date() == TODAY - timedelta(days=1)
