@@ -21,7 +21,7 @@ today = ui.today()
 FIELD_LABELS = {"name": "Name", "period": "Period", "scope": "Scope", "scope_value": "Watches",
                 "amount": "Amount (USD)", "thresholds": "Alert at (% of the amount)"}
 SCOPE_HELP = {"total": "all spend", "provider": "one provider", "project": "one project or workspace",
-              "model": "one model"}
+              "model": "one model", "team": "one team (Teams page)", "cost_centre": "one cost centre (Teams page)"}
 ANOTHER = "Another value…"
 
 # -- the budgets and where they stand ---------------------------------------------------------------------------

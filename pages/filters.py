@@ -55,7 +55,9 @@ def sidebar() -> queries.Filters:
                                 placeholder="All models")
         if options.models_total > len(options.models):
             st.caption(f"The {len(options.models):,} models with the most spend of {options.models_total:,}.")
-    return queries.Filters(start, end, tuple(providers), tuple(chosen_projects), tuple(models))
+        teams = st.multiselect("Teams", ui.read("teams"), key="team", bind="query-params", placeholder="All teams",
+                               help="As the rules on the Teams page allocate spend; Unallocated is what none matches.")
+    return queries.Filters(start, end, tuple(providers), tuple(chosen_projects), tuple(models), teams=tuple(teams))
 
 
 def describe(f: queries.Filters) -> str:
@@ -67,6 +69,8 @@ def describe(f: queries.Filters) -> str:
         parts.append(f"{len(f.projects)} project(s)")
     if f.models:
         parts.append(", ".join(f.models))
+    if f.teams:
+        parts.append("team " + ", ".join(f.teams))
     return " · ".join(parts)
 
 

@@ -108,7 +108,7 @@ def has_rows(source: str | None = None) -> bool:
 _READ_MODELS = {
     "models": queries.models, "projects": queries.projects, "api_keys": queries.api_keys,
     "reconciliation": queries.reconciliation, "unpriced": queries.unpriced, "daily_spend": queries.daily_spend,
-    "allowances": queries.allowances, "currencies": queries.currencies,
+    "allowances": queries.allowances, "teams": queries.teams, "currencies": queries.currencies,
     "options": queries.options, "newest_days": queries.newest_days, "freshness": sync.freshness,
     "forecast": forecast.month_end,
     "budget_statuses": budgets.statuses, "anomalies": anomalies.detect, "stale_providers": reminders.stale,

@@ -17,7 +17,7 @@ from aicost.sources import catalog
 
 TABLE = "budgets"
 PERIODS = ("month", "week", "day")
-SCOPES = ("total", "provider", "project", "model")
+SCOPES = ("total", "provider", "project", "model", "team", "cost_centre")
 DEFAULT_THRESHOLDS = (50, 80, 100)
 MAX_AMOUNT = Decimal("1000000000")
 _COLUMNS = ("budget_id", "name", "period", "scope", "scope_value", "amount_usd", "thresholds", "forecast_alert",
@@ -42,14 +42,17 @@ class Budget:
         """What the budget watches, in the words pages use: "all spend", "provider OpenAI", "model gpt-4o"."""
         if self.scope == "total":
             return "all spend"
-        return f"{self.scope} {catalog.display_name(self.scope_value) if self.scope == 'provider' else self.scope_value}"
+        scope = self.scope.replace("_", " ")
+        return f"{scope} {catalog.display_name(self.scope_value) if self.scope == 'provider' else self.scope_value}"
 
     def filters(self, start: date, end: date) -> queries.Filters:
         """The ledger filters of this budget's scope over [start, end] (UTC days)."""
         values = (self.scope_value,)
         return queries.Filters(start, end, providers=values if self.scope == "provider" else (),
                                projects=values if self.scope == "project" else (),
-                               models=values if self.scope == "model" else ())
+                               models=values if self.scope == "model" else (),
+                               teams=values if self.scope == "team" else (),
+                               cost_centres=values if self.scope == "cost_centre" else ())
 
 
 class BudgetInvalid(FieldsInvalid):
@@ -119,6 +122,8 @@ def choices(store: Store, scope: str) -> list[Choice]:
         return sorted((Choice(p, catalog.display_name(p)) for p in options.providers), key=lambda c: c.label.casefold())
     if scope == "project":
         return [Choice(p, label) for p, label in options.project_labels().items() if p]
+    if scope in ("team", "cost_centre"):  # as the allocation rules name them (Teams page)
+        return [Choice(t, t) for t in queries.teams(store, scope)]
     return [Choice(m, m) for m in options.models]
 
 

@@ -7,6 +7,7 @@ with both the day-to-day noise and how little history there is (a ledger that st
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from dataclasses import dataclass
@@ -101,7 +102,7 @@ def project(store: Store, filters: queries.Filters, today: date) -> Forecast:
     """
     start, end = filters.start, filters.end
     first, last = min(start, today - timedelta(days=HISTORY_DAYS)), max(min(today, end), today - timedelta(days=1))
-    window = queries.Filters(first, last, filters.providers, filters.projects, filters.models, filters.sources)
+    window = dataclasses.replace(filters, start=first, end=last)
     frame = queries.totals_by(store, window, "day")
     per_day = {d: v for d, v in zip(frame["day"], frame["cost_usd"], strict=True)}
     spent = sum((v for d, v in per_day.items() if start <= d <= min(today, end)), Decimal(0))
@@ -201,4 +202,4 @@ def month_end(store: Store, today: date, base: queries.Filters | None = None) ->
     base = base or queries.Filters.everything()
     start = today.replace(day=1)
     end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    return project(store, queries.Filters(start, end, base.providers, base.projects, base.models, base.sources), today)
+    return project(store, dataclasses.replace(base, start=start, end=end), today)

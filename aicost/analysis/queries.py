@@ -11,6 +11,7 @@ the bill beside the token estimate of the same model. Filters on model use the s
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -49,6 +50,8 @@ class Filters:
     projects: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
     sources: tuple[str, ...] = field(default=())
+    teams: tuple[str, ...] = field(default=())  # by the allocation rules ("Unallocated" for what none matches)
+    cost_centres: tuple[str, ...] = field(default=())
 
     @classmethod
     def everything(cls) -> Filters:
@@ -61,9 +64,16 @@ def _model(prefix: str = "") -> str:
     return coverage.bill_model(prefix)
 
 
-def _where(f: Filters, params: dict, prefix: str = "") -> str:
-    """' AND ...' conditions of the filters' dimension lists (bound, expanding parameters)."""
+def _where(f: Filters, params: dict, prefix: str = "", store: Store | None = None) -> str:
+    """' AND ...' conditions of the filters' dimension lists (bound, expanding parameters); a team or cost centre
+    filter is the allocation rules' expression (the store's rules)."""
     where = []
+    if (f.teams or f.cost_centres) and store is not None:
+        team, centre = allocation.case_sql(allocation.load(store), params, prefix)
+        for name, values, expr in (("team", f.teams, team), ("cost_centre", f.cost_centres, centre)):
+            if values:
+                params[f"f_{name}"] = list(values)
+                where.append(f"{expr} IN :f_{name}")
     for name, values in (("provider", f.providers), ("project", f.projects), ("model", f.models), ("source", f.sources)):
         if values:
             params[f"f_{name}"] = list(values)
@@ -94,7 +104,7 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
         "start_day": f.start, "end_day": f.end,
     }
     # per-user detail (Claude Code per developer) repeats usage other rows count: never in the sums
-    extra = f" AND kind <> '{ledger.KIND_DETAIL}'" + _where(f, params)
+    extra = f" AND kind <> '{ledger.KIND_DETAIL}'" + _where(f, params, store=store)
     rules = allocation.load(store)
     team, centre = allocation.case_sql(rules, params)
     p_team, p_centre = allocation.case_sql(rules, params, "p.")
@@ -217,7 +227,7 @@ def month_summary(store: Store, today: date, base: Filters | None = None) -> Mon
     last_start = last_end.replace(day=1)
     same_point = min(last_start + timedelta(days=today.day - 1), last_end)
 
-    days, params = _days_sql(store, Filters(last_start, today, base.providers, base.projects, base.models, base.sources))
+    days, params = _days_sql(store, dataclasses.replace(base, start=last_start, end=today))
     params.update(month_start=month_start, same_point=same_point)
     sql = (f"SELECT sum(CASE WHEN day >= :month_start THEN cost_usd END) AS month_to_date,"
            f" sum(CASE WHEN day <= :same_point THEN cost_usd END) AS same_point,"
@@ -238,7 +248,7 @@ def rows(store: Store, f: Filters) -> pd.DataFrame:
     allocation rules give each; for exports."""
     params: dict = {"start_ts": datetime.combine(f.start, time()),
                     "end_ts": datetime.combine(f.end + timedelta(days=1), time())}
-    where = "bucket_start >= :start_ts AND bucket_start < :end_ts" + _where(f, params)
+    where = "bucket_start >= :start_ts AND bucket_start < :end_ts" + _where(f, params, store=store)
     team, centre = allocation.case_sql(allocation.load(store), params)
     sql = (f"SELECT {', '.join(ledger.NAMES)}, {team} AS team, {centre} AS cost_centre FROM {ledger.TABLE} WHERE {where}"
            f" ORDER BY bucket_start, provider, source, kind, item, model, project, api_key")
@@ -324,7 +334,7 @@ def _names(store: Store, f: Filters, column: str) -> pd.DataFrame:
     params: dict = {"start_ts": datetime.combine(f.start, time()),
                     "end_ts": datetime.combine(f.end + timedelta(days=1), time())}
     sql = (f"SELECT provider, {column}, max(NULLIF({column}_name, '')) AS {column}_name FROM {ledger.TABLE}"
-           f" WHERE bucket_start < :end_ts AND coalesce(bucket_end, bucket_start) > :start_ts{_where(f, params)}"
+           f" WHERE bucket_start < :end_ts AND coalesce(bucket_end, bucket_start) > :start_ts{_where(f, params, store=store)}"
            f" GROUP BY provider, {column}")
     return _run(store, sql, params)
 
@@ -422,7 +432,7 @@ def allowances(store: Store, f: Filters) -> pd.DataFrame:
                     "end_ts": datetime.combine(f.end + timedelta(days=1), time())}
     month = "strftime(bucket_start, '%Y-%m')" if store.dialect == "duckdb" else "to_char(bucket_start, 'YYYY-MM')"
     where = (f"bucket_start >= :start_ts AND bucket_start < :end_ts AND (gross_usd IS NOT NULL"
-             f" OR included_quantity IS NOT NULL){_where(f, params)}")
+             f" OR included_quantity IS NOT NULL){_where(f, params, store=store)}")
     sql = f"""
         SELECT provider, month, unit, sum(quota) AS included, sum(used) AS used, sum(quantity) AS quantity,
                sum(billed) AS billed_usd, sum(gross) AS gross_usd, sum(discount) AS discount_usd
@@ -451,7 +461,7 @@ def currencies(store: Store, f: Filters) -> pd.DataFrame:
                min(fx_date) AS first_rate_day, max(fx_date) AS last_rate_day
         FROM {ledger.TABLE}
         WHERE bucket_start >= :start_ts AND bucket_start < :end_ts AND currency IS NOT NULL AND currency <> ''
-          AND cost_usd IS NOT NULL{_where(f, params)}
+          AND cost_usd IS NOT NULL{_where(f, params, store=store)}
         GROUP BY provider, currency, fx_source ORDER BY provider, currency, fx_source
     """
     frame = _run(store, sql, params)
@@ -469,7 +479,7 @@ def unpriced(store: Store, f: Filters, limit: int = UNPRICED_LIMIT) -> pd.DataFr
                     "end_ts": datetime.combine(f.end + timedelta(days=1), time()), "n": int(limit)}
     sql = (f"SELECT bucket_start, bucket_width, provider, source, {_model()} AS model, project, api_key,"
            f" input_tokens, output_tokens, requests, note FROM {ledger.TABLE}"
-           f" WHERE bucket_start >= :start_ts AND bucket_start < :end_ts AND cost_status = 'unpriced'{_where(f, params)}"
+           f" WHERE bucket_start >= :start_ts AND bucket_start < :end_ts AND cost_status = 'unpriced'{_where(f, params, store=store)}"
            f" ORDER BY bucket_start DESC, provider, model LIMIT :n")
     frame = _run(store, sql, params)
     for m in ("input_tokens", "output_tokens", "requests"):
@@ -527,10 +537,21 @@ def options(store: Store) -> Options:
 
 
 def has_value(store: Store, dimension: str, value: str) -> bool:
-    """Whether any ledger row has this provider, project or model (a model as reports show it)."""
+    """Whether any ledger row has this provider, project or model (a model as reports show it), or whether the
+    allocation rules name this team or cost centre ("Unallocated" is always a team)."""
+    if dimension in ("team", "cost_centre"):
+        return value in teams(store, dimension)
     column = {"provider": "provider", "project": "project", "model": _model()}[dimension]
     return store.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {ledger.TABLE} WHERE {column} = :v LIMIT 1) t",
                         {"v": value}) > 0
+
+
+def teams(store: Store, dimension: str = "team") -> list[str]:
+    """The teams the allocation rules name, then Unallocated (dimension "cost_centre": their cost centres)."""
+    rules = allocation.load(store)
+    if dimension == "cost_centre":
+        return sorted({r.cost_centre for r in rules if r.cost_centre}, key=str.casefold)
+    return [*sorted({r.team for r in rules}, key=str.casefold), allocation.UNALLOCATED]
 
 
 def newest_days(store: Store) -> pd.DataFrame:

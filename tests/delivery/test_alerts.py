@@ -239,3 +239,23 @@ def test_the_demo_spike_is_alerted_once_in_the_week_after_it(store, hook):
         f"'Unusual spend: OpenAI gpt-4.1 on {spike} (UTC)' via webhook"]
     assert alerts.check(store, settings, spike + timedelta(days=3)).sent == []
     assert "against a usual" in hook.texts[0]
+
+
+def test_a_team_budget_fires_once_for_that_teams_spend_only(store, hook):
+    from aicost.analysis import allocation
+
+    allocation.save(store, allocation.validated([{"team": "Web", "cost_centre": "CC-100", "project": "proj_web"}]))
+    store.upsert([{"provider": "openai", "source": "manual", "kind": "cost", "bucket_width": "1d",
+                   "bucket_start": datetime.combine(TODAY, datetime.min.time()), "entry_id": "web", "project": "proj_web",
+                   "cost_usd": Decimal("60"), "cost_status": "entered"}])
+    _spend(store, TODAY, "500")  # no project: Unallocated, not the Web team's
+    with pytest.raises(Exception, match="no team 'Webb'"):
+        budgets.validate("Web", "month", "team", "Webb", "100", "50", False, store=store)
+    budgets.create(store, budgets.validate("Web", "month", "team", "web", "100", "50, 100", False, store=store))
+    budgets.create(store, budgets.validate("CC", "month", "cost_centre", "CC-100", "100", "50", False, store=store))
+    settings = get_settings(alert_webhook_url=hook.url)
+    assert alerts.check(store, settings, TODAY).sent == ["\"Budget 'Web': 50% reached\" via webhook",
+                                                         "\"Budget 'CC': 50% reached\" via webhook"]
+    assert alerts.check(store, settings, TODAY).sent == []
+    assert "$60.00 of $100.00 spent (60%) on team Web" in hook.texts[0]
+    assert "on cost centre CC-100" in hook.texts[1]

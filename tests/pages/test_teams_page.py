@@ -73,3 +73,23 @@ def test_a_rule_change_restates_last_month_on_the_page(app_test, demo_teams):
     table = at.dataframe[0].value
     assert table["Team"].tolist() == ["Everyone"]
     assert _dollars(table.iloc[0, 3]) > 0  # last month restated too
+
+
+def test_the_team_filter_from_the_url_narrows_every_page(app_test, demo_teams):
+    first = days.TODAY.replace(day=1)
+    web = queries.totals_by(demo_teams, Filters(first, days.TODAY, teams=("Web",)), "team")
+    assert web["team"].tolist() == ["Web"]
+    at = app_test()
+    at.query_params["team"] = "Web"
+    at.query_params["period"] = "This month"
+    at.run()
+    assert not at.exception
+    month = next(m for m in at.metric if m.label == "Month to date")
+    assert _dollars(month.value) == web["cost_usd"][0].quantize(Decimal("0.01"))
+    at = app_test()
+    at.query_params["team"] = "Web"
+    at.switch_page("pages/models.py")
+    at.run()
+    assert not at.exception
+    models = at.dataframe[0].value
+    assert set(models["Provider"]) == {"OpenAI"}  # the Web app project's models only
