@@ -33,7 +33,7 @@ now = dict(zip(this_month["team"], this_month["cost_usd"], strict=True))
 before = dict(zip(last_month["team"], last_month["cost_usd"], strict=True))
 centres: dict[str, set[str]] = {}
 for r in rules:
-    if r.cost_centre:
+    if r.cost_centre and not r.split:
         centres.setdefault(r.team, set()).add(r.cost_centre)
 
 st.subheader(f"Month to date ({month_start:%B %Y}) and last month")
@@ -71,11 +71,18 @@ if saved:
 st.caption("Each rule names a team (and a cost centre if you charge back by one) and what it matches: a provider, a "
            "project or workspace (id or name), an API key (id or name; GitHub Copilot's user logins are kept "
            "there) and a model; `*` matches anything, e.g. `claude-*`. A rule with no condition takes everything "
-           "left. The same rules are `aicost allocate export` / `import` as a CSV file.")
+           "left. A **split** rule shares what it matches (an invoice, seats) between the teams it lists: evenly, "
+           "by shares (`Web=60, Data=40`) or by each team's own spend that day (metered); the parts always add up "
+           "to the row. The same rules are `aicost allocate export` / `import` as a CSV file.")
 table = pd.DataFrame([{c: getattr(r, c) for c in allocation.COLUMNS} for r in rules], columns=list(allocation.COLUMNS))
 edited = st.data_editor(table, num_rows="dynamic", hide_index=True, width="stretch", key="rules_editor",
-                        column_config={c: st.column_config.TextColumn(c.replace("_", " ").capitalize())
-                                       for c in allocation.COLUMNS})
+                        column_config={**{c: st.column_config.TextColumn(c.replace("_", " ").capitalize())
+                                          for c in allocation.COLUMNS},
+                                       "split": st.column_config.SelectboxColumn(
+                                           "Split", options=["", *allocation.SPLITS],
+                                           help="A shared cost: its team column lists the teams (Web, Data; with "
+                                                "shares Web=60, Data=40), and each row is split evenly, by the "
+                                                "shares, or by each team's own spend that day (metered)")})
 if st.button("Save rules", type="primary", key="save_rules"):
     rows = [r for r in edited.to_dict("records") if any(str(v or "").strip() for v in r.values())]
     try:

@@ -64,11 +64,11 @@ def _model(prefix: str = "") -> str:
     return coverage.bill_model(prefix)
 
 
-def _where(f: Filters, params: dict, prefix: str = "", store: Store | None = None) -> str:
+def _where(f: Filters, params: dict, prefix: str = "", store: Store | None = None, teams: bool = True) -> str:
     """' AND ...' conditions of the filters' dimension lists (bound, expanding parameters); a team or cost centre
-    filter is the allocation rules' expression (the store's rules)."""
+    filter is the allocation rules' expression (the store's rules; teams=False: left to the caller)."""
     where = []
-    if (f.teams or f.cost_centres) and store is not None:
+    if (f.teams or f.cost_centres) and store is not None and teams:
         team, centre = allocation.case_sql(allocation.load(store), params, prefix)
         for name, values, expr in (("team", f.teams, team), ("cost_centre", f.cost_centres, centre)):
             if values:
@@ -103,9 +103,10 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
         "end_ts": datetime.combine(f.end + timedelta(days=1), time()),
         "start_day": f.start, "end_day": f.end,
     }
-    # per-user detail (Claude Code per developer) repeats usage other rows count: never in the sums
-    extra = f" AND kind <> '{ledger.KIND_DETAIL}'" + _where(f, params, store=store)
     rules = allocation.load(store)
+    split = allocation.has_splits(rules)  # shared rows are split after they are read: a team filter comes after
+    # per-user detail (Claude Code per developer) repeats usage other rows count: never in the sums
+    extra = f" AND kind <> '{ledger.KIND_DETAIL}'" + _where(f, params, store=store, teams=not split)
     team, centre = allocation.case_sql(rules, params)
     p_team, p_centre = allocation.case_sql(rules, params, "p.")
     computed = {"model": f"{_model()} AS model", "maker": f"{MAKER} AS maker", "team": f"{team} AS team",
@@ -136,6 +137,15 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
         ) s
         WHERE day >= :start_day AND day <= :end_day
     """
+    if split:
+        sql = allocation.split_sql(rules, sql, params, DIMENSIONS, MONEY_MEASURES, TOKEN_MEASURES, d)
+        kept = [f"{name} IN :f_{name}" for name, values in (("team", f.teams), ("cost_centre", f.cost_centres))
+                if values]
+        for name, values in (("team", f.teams), ("cost_centre", f.cost_centres)):
+            if values:
+                params[f"f_{name}"] = list(values)
+        if kept:
+            sql = f"SELECT * FROM ({sql}) shared WHERE {' AND '.join(kept)}"
     return sql, params
 
 
@@ -249,7 +259,7 @@ def rows(store: Store, f: Filters) -> pd.DataFrame:
     params: dict = {"start_ts": datetime.combine(f.start, time()),
                     "end_ts": datetime.combine(f.end + timedelta(days=1), time())}
     where = "bucket_start >= :start_ts AND bucket_start < :end_ts" + _where(f, params, store=store)
-    team, centre = allocation.case_sql(allocation.load(store), params)
+    team, centre = allocation.case_sql(allocation.load(store), params, labels=True)  # a shared row says so
     sql = (f"SELECT {', '.join(ledger.NAMES)}, {team} AS team, {centre} AS cost_centre FROM {ledger.TABLE} WHERE {where}"
            f" ORDER BY bucket_start, provider, source, kind, item, model, project, api_key")
     frame = _run(store, sql, params)
@@ -547,11 +557,13 @@ def has_value(store: Store, dimension: str, value: str) -> bool:
 
 
 def teams(store: Store, dimension: str = "team") -> list[str]:
-    """The teams the allocation rules name, then Unallocated (dimension "cost_centre": their cost centres)."""
+    """The teams the allocation rules name (a split rule's each), then Unallocated (dimension "cost_centre": their
+    cost centres)."""
     rules = allocation.load(store)
     if dimension == "cost_centre":
         return sorted({r.cost_centre for r in rules if r.cost_centre}, key=str.casefold)
-    return [*sorted({r.team for r in rules}, key=str.casefold), allocation.UNALLOCATED]
+    names = {name for r in rules for name, _ in (r.parts() if r.split else [(r.team, 1)])}
+    return [*sorted(names, key=str.casefold), allocation.UNALLOCATED]
 
 
 def newest_days(store: Store) -> pd.DataFrame:

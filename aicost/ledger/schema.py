@@ -121,7 +121,7 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             """
             CREATE TABLE allocation_rules (
                 rule_id VARCHAR NOT NULL PRIMARY KEY, position INTEGER NOT NULL, team VARCHAR NOT NULL,
-                cost_centre VARCHAR NOT NULL, provider VARCHAR NOT NULL, project VARCHAR NOT NULL,
+                cost_centre VARCHAR NOT NULL, split VARCHAR NOT NULL, provider VARCHAR NOT NULL, project VARCHAR NOT NULL,
                 api_key VARCHAR NOT NULL, model VARCHAR NOT NULL, note VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL
             )
             """,

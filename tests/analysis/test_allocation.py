@@ -121,7 +121,7 @@ def test_report_by_team_and_cost_centre_and_the_rules_file(cli, seeded, tmp_path
     assert "COST CENTRE" in text and "(no cost centre)" in text and "CC-300" in text
     exported = cli("allocate", "export").stdout
     assert list(csv.DictReader(io.StringIO(exported)))[0] == {
-        "team": "Web", "cost_centre": "CC-100", "provider": "openai", "project": "Web app", "api_key": "",
+        "team": "Web", "cost_centre": "CC-100", "split": "", "provider": "openai", "project": "Web app", "api_key": "",
         "model": "", "note": ""}
     assert "1. provider is openai and project is Web app → Web (CC-100)" in cli("allocate", "list").stdout
     bad = tmp_path / "bad.csv"
@@ -146,3 +146,54 @@ def test_a_bill_line_with_only_the_project_id_matches_by_the_name_its_usage_rows
     ])
     allocation.save(store, _rules({"team": "Shop", "project": "checkout"}))
     assert _teams(store) == {"Shop": Decimal("5.00"), "Unallocated": Decimal("2.00")}
+
+
+@pytest.mark.parametrize("split, team, expected", [
+    ("even", "Web, Data, Research", {"Web": "10.000000020", "Data": "9.999999990", "Research": "9.999999990"}),
+    ("shares", "Web=60, Data=40", {"Web": "18.000000000", "Data": "12.000000000"}),
+])
+def test_a_shared_invoice_is_split_and_sums_back_to_the_nano_dollar(seeded, split, team, expected):
+    # the Perplexity invoice: $30.00 over November's 30 days, shared
+    allocation.save(seeded, _rules({"team": team, "split": split, "provider": "perplexity"}))
+    teams = _teams(seeded)
+    assert {t: str(teams[t]) for t in expected} == expected
+    assert sum(teams.values()) == queries.total_spend(seeded, NOV) == Decimal("74.82")
+    daily = queries.totals_by(seeded, NOV, ("day", "team"))
+    per_day = daily[daily["team"].isin(list(expected))].groupby("day")["cost_usd"].sum()
+    assert set(per_day) == {Decimal("1")}  # every day's $1 share adds back up exactly
+
+
+def test_a_metered_split_follows_each_teams_own_spend_that_day(seeded):
+    allocation.save(seeded, _rules(
+        {"team": "Web", "project": "proj_web"},
+        {"team": "Data", "project": "proj_data"},
+        {"team": "Web, Data", "split": "metered", "provider": "perplexity"},
+    ))
+    days_ = queries.totals_by(seeded, NOV, ("day", "team")).set_index(["day", "team"])["cost_usd"]
+    # Nov 5: only Web spent ($20): it takes that day's $1; Nov 6: only Data ($7.50); Nov 7: neither: evenly
+    assert days_[(date(2026, 11, 5), "Web")] == Decimal("21.00")
+    assert (date(2026, 11, 5), "Data") not in days_.index or days_[(date(2026, 11, 5), "Data")] == 0
+    assert days_[(date(2026, 11, 6), "Data")] == Decimal("8.50")
+    assert days_[(date(2026, 11, 7), "Web")] == days_[(date(2026, 11, 7), "Data")] == Decimal("0.50")
+    assert sum(_teams(seeded).values()) == Decimal("74.82")
+
+
+def test_a_team_filter_and_budget_see_the_teams_share(seeded):
+    allocation.save(seeded, _rules({"team": "Web=75, Data=25", "split": "shares", "provider": "perplexity"}))
+    web = queries.totals_by(seeded, Filters(NOV.start, NOV.end, teams=("Web",)), "team")
+    assert web["cost_usd"].tolist() == [Decimal("22.500000000")]
+    assert queries.teams(seeded) == ["Data", "Web", "Unallocated"]
+    exported = queries.rows(seeded, NOV)
+    assert set(exported[exported["provider"] == "perplexity"]["team"]) == {"shared by shares: Web=75, Data=25"}
+
+
+@pytest.mark.parametrize("row, says", [
+    ({"team": "Web", "split": "even"}, "two or more different teams"),
+    ({"team": "Web, Data", "split": "halves"}, "is not a split"),
+    ({"team": "Web=60, Data", "split": "shares"}, "give each team its share"),
+    ({"team": "Web=60, Data=40", "split": "even"}, "shares are for split 'shares'"),
+    ({"team": "Web, Unallocated", "split": "even"}, "name a team"),
+])
+def test_bad_splits_are_refused(row, says):
+    with pytest.raises(FieldsInvalid, match=says):
+        allocation.validated([row])
