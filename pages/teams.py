@@ -38,9 +38,12 @@ for r in rules:
 
 st.subheader(f"Month to date ({month_start:%B %Y}) and last month")
 if teams:
+    # each team's own month-end projection, made as the Overview's is (today's spend so far counted)
+    ahead = {t: ui.read("forecast", today, Filters(month_start, today, teams=(t,))) for t in teams}
     st.dataframe(pd.DataFrame({
         "Team": teams, "Cost centre": [", ".join(sorted(centres.get(t, ()))) for t in teams],
         "Month to date": [ui.money(now.get(t, 0)) for t in teams],
+        "Month-end forecast": [ui.money(ahead[t].projected) for t in teams],
         f"{last_end:%B %Y}": [ui.money(before.get(t, 0)) for t in teams],
     }), hide_index=True, width="stretch")
     st.caption(f"Month to date runs {month_start} to {today}, whatever period the sidebar shows; the total is the "

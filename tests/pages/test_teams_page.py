@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -43,6 +44,9 @@ def test_month_to_date_per_team_adds_up_to_the_overview(app_test, demo_teams):
     shown = sum(_dollars(v) for v in table["Month to date"])
     assert abs(shown - month) <= Decimal("0.005") * len(table)  # each team rounded to the cent for display only
     assert table.set_index("Team").loc["Web", "Cost centre"] == "CC-100"
+    # each team's month-end forecast, never below what it has spent
+    assert all(_dollars(f) >= _dollars(m) for f, m in zip(table["Month-end forecast"], table["Month to date"],
+                                                         strict=True))
     assert at.get("plotly_chart") and len(at.dataframe) >= 3  # the daily chart, top models, the rules
 
 
@@ -72,7 +76,8 @@ def test_a_rule_change_restates_last_month_on_the_page(app_test, demo_teams):
     at = app_test(PAGE).run()
     table = at.dataframe[0].value
     assert table["Team"].tolist() == ["Everyone"]
-    assert _dollars(table.iloc[0, 3]) > 0  # last month restated too
+    last = days.TODAY.replace(day=1) - timedelta(days=1)
+    assert _dollars(table[f"{last:%B %Y}"][0]) > 0  # last month restated too
 
 
 def test_the_team_filter_from_the_url_narrows_every_page(app_test, demo_teams):
