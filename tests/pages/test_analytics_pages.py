@@ -223,8 +223,8 @@ def test_models_grouped_by_maker_from_the_url(app_test, store):
     store.upsert([{**row, "provider": "anthropic", "item": "Usage", "cost_usd": Decimal("4")},
                   {**row, "provider": "aws-bedrock", "item": "USE1-MP:USE1_InputTokenCount", "publisher": "anthropic",
                    "cost_usd": Decimal("3")}])
-    billed = _open(app_test, "pages/models.py").dataframe[0].value
+    billed = _open(app_test, "pages/models.py", {"period": "This month"}).dataframe[0].value
     assert sorted(billed["Spend"]) == ["$3.00", "$4.00"] and set(billed["Maker"]) == {"Anthropic"}
-    made = _open(app_test, "pages/models.py", {"by": "Maker"}).dataframe[0].value
+    made = _open(app_test, "pages/models.py", {"by": "Maker", "period": "This month"}).dataframe[0].value
     assert made["Spend"].tolist() == ["$7.00"] and made["Maker"].tolist() == ["Anthropic"]
     assert "Anthropic" in made["Provider"][0] and "," in made["Provider"][0]

@@ -95,10 +95,10 @@ def test_rates_and_a_euro_entry_from_the_command_line(cli, store):
 def test_the_page_takes_a_currency_and_reconciliation_shows_the_rate(app_test, store):
     from tests.pages.test_manual_entry_page import fill, submit
 
-    first = days.TODAY.replace(day=1)  # in the pages' default period, this month
-    currency.store_rates(store, [currency.Rate("EUR", Decimal("1.1"), first - timedelta(days=1), currency.ENTERED)])
+    day = days.TODAY  # in every page's default period (the last 30 days), whatever day the suite runs on
+    currency.store_rates(store, [currency.Rate("EUR", Decimal("1.1"), day - timedelta(days=1), currency.ENTERED)])
     at = app_test("pages/manual_entry.py").run()
-    fill(at, provider="Perplexity", date=first, cost="10", currency="EUR")
+    fill(at, provider="Perplexity", date=day, cost="10", currency="EUR")
     submit(at)
     saved = [s.value for s in at.success]
     assert saved and "$11.00" in saved[0] and "EUR 10.00 at 1 EUR = 1.1 USD (entered rate of" in saved[0]
