@@ -63,11 +63,8 @@ def amount(value) -> str:
 
 def money_in(value, currency: str | None) -> str:
     """An amount in its own currency, to the cent with separators: "EUR 1,234.50"; dollars as usd(); "—" for none."""
-    number = _decimal(value)
-    if not currency or currency == "USD" or number is None:
-        return usd(number)
-    cents = number.quantize(_CENT, rounding=ROUND_HALF_EVEN)
-    return f"{'-' if cents < 0 else ''}{currency} {abs(cents):,.2f}"
+    shown = usd(value)
+    return shown if not currency or currency == "USD" else shown.replace("$", f"{currency} ", 1)
 
 
 def rate(value, currency: str | None) -> str:

@@ -147,6 +147,26 @@ def app_test(ledger_url, monkeypatch):
 # -- provider sync: the fake provider server (tests/fakeprovider.py) -------------------------------------------
 
 
+@pytest.fixture
+def hook():
+    """A real webhook receiver on 127.0.0.1 (tests/receivers.py) for this test."""
+    from tests.receivers import WebhookReceiver
+
+    receiver = WebhookReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP receiver on 127.0.0.1 (tests/receivers.py), no login, for this test."""
+    from tests.receivers import SmtpReceiver
+
+    receiver = SmtpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
 @pytest.fixture(scope="session")
 def fake_server():
     """One fake OpenAI + Anthropic admin API on 127.0.0.1 (random port) for the whole session."""

@@ -267,12 +267,7 @@ class FakeProvider:
         with self.lock:
             records = self.claude_code.get(date.fromisoformat(single("starting_at")), [])
         page = records[offset: offset + limit]
-        has_more = offset + limit < len(records)
-        next_page = None
-        if has_more:
-            next_page = "page_" + secrets.token_urlsafe(12)
-            with self.lock:
-                self._cursors[next_page] = (listing, page_no + 1, offset + limit)
+        has_more, next_page = self._next_page(listing, page_no, offset + limit, len(records))
         return _json(200, {"data": page, "has_more": has_more, "next_page": next_page})
 
     def _recorded(self, path: str, provider: str, query: dict) -> tuple[int, dict, bytes]:
@@ -310,6 +305,15 @@ class FakeProvider:
         if state is None or state[0] != listing:
             raise ValueError("invalid page cursor")
         return state[1], state[2], listing
+
+    def _next_page(self, listing, page_no: int, offset: int, total: int) -> tuple[bool, str | None]:
+        """(has_more, next_page): a fresh opaque cursor resuming the listing at offset, while items are left."""
+        if offset >= total:
+            return False, None
+        cursor = "page_" + secrets.token_urlsafe(12)
+        with self.lock:
+            self._cursors[cursor] = (listing, page_no + 1, offset)
+        return True, cursor
 
     def _take_fault(self, path: str, page_no: int) -> Fault | None:
         with self.lock:
@@ -356,12 +360,7 @@ class FakeProvider:
             day += timedelta(days=1)
         page = days[offset: offset + limit]
         data = [self._bucket(path, provider, day, set(group_by)) for day in page]
-        has_more = offset + limit < len(days)
-        next_page = None
-        if has_more:
-            next_page = "page_" + secrets.token_urlsafe(12)
-            with self.lock:
-                self._cursors[next_page] = (listing, page_no + 1, offset + limit)
+        has_more, next_page = self._next_page(listing, page_no, offset + limit, len(days))
         if provider == "openai":
             return {"object": "page", "data": data, "has_more": has_more, "next_page": next_page}
         return {"data": data, "has_more": has_more, "next_page": next_page}

@@ -144,14 +144,15 @@ def _split_problem(text: str, split: str) -> str | None:
 
 def validated(rows: Iterable[dict]) -> list[Rule]:
     """Rules from rows in order, all checked: every problem of every rule named at once, or the rules."""
+    rows = list(rows)
+    if len(rows) > MAX_RULES:
+        raise InvalidInput("rules", f"more than {MAX_RULES} rules")
     rules, errors = [], {}
     for n, values in enumerate(rows, start=1):
         try:
             rules.append(rule(values, f"rule {n}"))
         except FieldsInvalid as exc:
             errors.update(exc.errors)
-    if len(rules) + len({k.split(':')[0] for k in errors}) > MAX_RULES:
-        raise InvalidInput("rules", f"more than {MAX_RULES} rules")
     if errors:
         raise FieldsInvalid(errors)
     return rules

@@ -64,12 +64,14 @@ def _model(prefix: str = "") -> str:
     return coverage.bill_model(prefix)
 
 
-def _where(f: Filters, params: dict, prefix: str = "", store: Store | None = None, teams: bool = True) -> str:
+def _where(f: Filters, params: dict, prefix: str = "", store: Store | None = None, teams: bool = True,
+           rules: list[allocation.Rule] | None = None) -> str:
     """' AND ...' conditions of the filters' dimension lists (bound, expanding parameters); a team or cost centre
-    filter is the allocation rules' expression (the store's rules; teams=False: left to the caller)."""
+    filter is the allocation rules' expression (`rules`, else the store's; teams=False: left to the caller)."""
     where = []
     if (f.teams or f.cost_centres) and store is not None and teams:
-        team, centre = allocation.case_sql(allocation.load(store), params, prefix)
+        rules = allocation.load(store) if rules is None else rules
+        team, centre = allocation.case_sql(rules, params, prefix)
         for name, values, expr in (("team", f.teams, team), ("cost_centre", f.cost_centres, centre)):
             if values:
                 params[f"f_{name}"] = list(values)
@@ -106,7 +108,7 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
     rules = allocation.load(store)
     split = allocation.has_splits(rules)  # shared rows are split after they are read: a team filter comes after
     # per-user detail (Claude Code per developer) repeats usage other rows count: never in the sums
-    extra = f" AND kind <> '{ledger.KIND_DETAIL}'" + _where(f, params, store=store, teams=not split)
+    extra = f" AND kind <> '{ledger.KIND_DETAIL}'" + _where(f, params, store=store, teams=not split, rules=rules)
     team, centre = allocation.case_sql(rules, params)
     p_team, p_centre = allocation.case_sql(rules, params, "p.")
     computed = {"model": f"{_model()} AS model", "maker": f"{MAKER} AS maker", "team": f"{team} AS team",

@@ -198,6 +198,7 @@ class Converter:
         self.requests = 0
         self._asked: set[str] = set()
         self._fetched: list[Rate] = []
+        self._found: dict[tuple[str, date], Rate] = {}  # a window's rows share few days: one lookup each
 
     def rate(self, currency: str, day: date) -> Rate:
         """The rate a row of `day` in `currency` is converted with.
@@ -206,6 +207,8 @@ class Converter:
             InvalidInput: no rate on or before the day (after asking the ECB), naming how to enter one.
             ProviderError: the ECB could not be asked.
         """
+        if (currency, day) in self._found:
+            return self._found[(currency, day)]
         found = self._cached(currency, day)
         if found is None and self.ecb is not None and currency not in self._asked:
             self._asked.add(currency)
@@ -224,6 +227,7 @@ class Converter:
                    "none was entered, and asking the ECB is off (AICOST_ECB_URL is empty)")
             raise InvalidInput("currency", f"no {currency} to USD rate for {day}: {why}; enter one with: "
                                            f"aicost rates set {currency} <USD for 1 {currency}> --on {day}")
+        self._found[(currency, day)] = found
         return found
 
     def _cached(self, currency: str, day: date) -> Rate | None:

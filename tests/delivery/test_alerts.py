@@ -15,25 +15,11 @@ from aicost.config.settings import get_settings
 from aicost.delivery import alerts, notify
 from aicost.sources import demo
 from tests.conftest import ROOT, _clean_env
-from tests.receivers import SmtpReceiver, WebhookReceiver, self_signed_certificate
+from tests.receivers import SmtpReceiver, self_signed_certificate
 
 TODAY = date(2026, 3, 10)
 pytestmark = [pytest.mark.both_backends,  # on a team server's PostgreSQL too
               pytest.mark.filterwarnings("ignore:Requiring AUTH:UserWarning", "ignore:Session.login_data:DeprecationWarning")]
-
-
-@pytest.fixture
-def hook():
-    receiver = WebhookReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def smtp():
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 def _spend(store, day: date, amount: str, n: int = 0):

@@ -16,25 +16,10 @@ from aicost.config.settings import get_settings
 from aicost.delivery import alerts
 from aicost.sources import manual
 from tests import days
-from tests.receivers import SmtpReceiver, WebhookReceiver
 
 LATER = date(2027, 6, 30)  # manual entries may not be in the future: every day of these tests is before it
 pytestmark = [pytest.mark.both_backends,  # on a team server's PostgreSQL too
               pytest.mark.filterwarnings("ignore:Requiring AUTH:UserWarning", "ignore:Session.login_data:DeprecationWarning")]
-
-
-@pytest.fixture
-def hook():
-    receiver = WebhookReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def smtp():
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 def _channels(hook, smtp) -> dict:

@@ -21,13 +21,6 @@ PASSWORD = "s3cret-pw"  # the SMTP receiver's
 
 
 @pytest.fixture
-def hook():
-    receiver = WebhookReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
 def smtp():
     receiver = SmtpReceiver(password=PASSWORD).start()
     yield receiver
