@@ -35,6 +35,30 @@ def usd(value) -> str:
     return f"{'-' if cents < 0 else ''}${abs(cents):,.2f}"
 
 
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}  # else the code: "CHF 12.00"
+ZERO_DECIMALS = frozenset({"JPY", "KRW", "ISK", "CLP", "VND"})  # ISO 4217 minor unit 0: no cents shown
+
+
+def symbol(currency: str | None) -> str:
+    """How amounts of a currency are marked: "$", "€", "CHF " (a code is followed by a space)."""
+    code = (currency or "USD").upper()
+    return SYMBOLS.get(code, f"{code} ")
+
+
+def money(value, currency: str | None = "USD") -> str:
+    """An amount of the reporting currency: "$1,234.57", "€1,234.57", "CHF 1,234.57", "¥1,235", "-€3.00"; "—" for
+    no value (rounded half to even, to the currency's minor unit)."""
+    code = (currency or "USD").upper()
+    if code == "USD":
+        return usd(value)
+    number = _decimal(value)
+    if number is None:
+        return UNKNOWN
+    places = 0 if code in ZERO_DECIMALS else 2
+    shown = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    return f"{'-' if shown < 0 else ''}{symbol(code)}{abs(shown):,.{places}f}"
+
+
 def usd_fine(value) -> str:
     """Like usd, but an amount under a dollar keeps up to four decimals ("$0.0042"), so a small entry does not
     read as $0.00; "under $0.0001" for what rounds below that."""

@@ -18,7 +18,7 @@ settings = get_settings()
 st.caption(
     "Each UTC day's spend per provider and per model against the median of the same kind of day (weekday or "
     f"weekend) over the {anomalies.BASELINE_DAYS} days before it. A day is flagged when it is at least "
-    "*sensitivity* robust deviations (scaled MAD) above that median, 50% and $1 above it, and above every day of "
+    f"*sensitivity* robust deviations (scaled MAD) above that median, 50% and {ui.money(1)} above it, and above every day of "
     f"its baseline. A series needs {settings.anomaly_min_history_days} days of history first. A model's spend is "
     "billed cost where the bill names the model, else the token estimate of its billed usage.")
 
@@ -29,7 +29,7 @@ sensitivity = c2.number_input("Sensitivity (robust deviations)", min_value=1.0, 
                               help="Higher is quieter. The default comes from AICOST_ANOMALY_SENSITIVITY, which "
                                    "alerts use.")
 rules = anomalies.Rules(sensitivity, settings.anomaly_min_history_days)
-found = ui.read("anomalies", ui.today(), int(days), rules)
+found = ui.read("anomalies", ui.today(), int(days), rules, anomalies.LEVELS, ui.currency())
 
 if found.empty:
     st.success(f"No anomalies in the last {days} days at this sensitivity.")
@@ -42,4 +42,4 @@ else:
     )[["Day", "Level", "Provider", "Model", "Spend", "Usual", "Deviations"]]
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"Day": st.column_config.DateColumn("Day (UTC)")})
-    ui.downloads(found, "anomalies", queries.Filters(ui.today() - timedelta(days=int(days) - 1), ui.today()))
+    ui.downloads(found, "anomalies", queries.Filters(ui.today() - timedelta(days=int(days) - 1), ui.today(), currency=ui.currency()))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
+from aicost import display
 from aicost.analysis import budgets
 from aicost.config.settings import get_settings
 from aicost.delivery import alerts, notify
@@ -19,7 +22,7 @@ st.caption("Periods are UTC: months, ISO weeks (Monday to Sunday) and days. Spen
 store = ui.store()
 today = ui.today()
 FIELD_LABELS = {"name": "Name", "period": "Period", "scope": "Scope", "scope_value": "Watches",
-                "amount": "Amount (USD)", "thresholds": "Alert at (% of the amount)"}
+                "amount": "Amount", "thresholds": "Alert at (% of the amount)"}
 SCOPE_HELP = {"total": "all spend", "provider": "one provider", "project": "one project or workspace",
               "model": "one model", "team": "one team (Teams page)", "cost_centre": "one cost centre (Teams page)"}
 ANOTHER = "Another value…"
@@ -30,6 +33,7 @@ if not statuses:
     st.info("No budgets yet. Create one below: a monthly limit for all spend, a provider, a project or a model.")
 for s in statuses:
     b = s.budget
+    money = functools.partial(display.money, currency=b.currency)  # a budget counts in its own currency
     with st.container(border=True):
         head, edit, delete = st.columns([6, 1, 1])
         head.markdown(f"**{b.name}** · {b.scope_label} · {b.period} {s.label} (UTC) · alerts at "
@@ -42,17 +46,17 @@ for s in statuses:
             st.session_state["budget_deleting"] = b.budget_id
         if not s.matched:
             st.warning(f"This budget watches nothing: no {b.scope} {b.scope_value!r} in the ledger, so it counts "
-                       "$0. Edit it and pick what it should watch from the list (or delete it).")
+                       "nothing. Edit it and pick what it should watch from the list (or delete it).")
         over = s.spent - b.amount_usd
-        text = f"{ui.money(s.spent)} of {ui.money(b.amount_usd)} ({s.share * 100:.0f}%)"
+        text = f"{money(s.spent)} of {money(b.amount_usd)} ({s.share * 100:.0f}%)"
         if over > 0:
-            text = f":red[**Over budget by {ui.money(over)}**] · {text}"
+            text = f":red[**Over budget by {money(over)}**] · {text}"
         ui.budget_bar(s.share, text)
         runs_out = s.projection.runs_out_on(b.amount_usd)
-        line = f"Forecast for {s.end}: {ui.money(s.projection.projected)} ({ui.money(s.projection.low)} – " \
-               f"{ui.money(s.projection.high)})."
+        line = f"Forecast for {s.end}: {money(s.projection.projected)} ({money(s.projection.low)} – " \
+               f"{money(s.projection.high)})."
         if s.projected_over > 0 and over <= 0:
-            line += f" **On track to exceed by {ui.money(s.projected_over)}**"
+            line += f" **On track to exceed by {money(s.projected_over)}**"
             line += f", reaching the amount on {runs_out} (UTC)." if runs_out else "."
         st.markdown(line)
         st.caption(s.projection.explanation)
@@ -100,7 +104,8 @@ scope = c2.selectbox(FIELD_LABELS["scope"], budgets.SCOPES, index=budgets.SCOPES
 scope_value, confirmed = ("", False) if scope == "total" else _watches(
     scope, editing.scope_value if editing and editing.scope == scope else "", f"{form}-{scope}")
 c4, c5 = st.columns(2)
-amount = c4.text_input(FIELD_LABELS["amount"], value=ui.plain_amount(editing.amount_usd) if editing else "",
+currency = editing.currency if editing else ui.currency()  # a budget keeps the currency it was made in
+amount = c4.text_input(f"{FIELD_LABELS['amount']} ({currency})", value=ui.plain_amount(editing.amount_usd) if editing else "",
                        placeholder="500.00", key=f"{form}-amount")
 thresholds = c5.text_input(FIELD_LABELS["thresholds"], key=f"{form}-thresholds",
                            value=", ".join(str(t) for t in (editing.thresholds if editing else budgets.DEFAULT_THRESHOLDS)))
@@ -110,7 +115,8 @@ forecast_alert = st.checkbox("Alert when the forecast says the budget will be ex
 if st.button("Save budget", type="primary", key=f"{form}-save"):
     try:
         budget = budgets.validate(name, period, scope, scope_value, amount, thresholds, forecast_alert,
-                                  editing.budget_id if editing else "", store=store, confirmed=confirmed)
+                                  editing.budget_id if editing else "", store=store, confirmed=confirmed,
+                                  currency=currency)
     except budgets.BudgetInvalid as exc:
         for field, reason in exc.errors.items():
             st.error(f"{FIELD_LABELS.get(field, field)}: {reason}")

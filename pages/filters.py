@@ -57,7 +57,8 @@ def sidebar() -> queries.Filters:
             st.caption(f"The {len(options.models):,} models with the most spend of {options.models_total:,}.")
         teams = st.multiselect("Teams", ui.read("teams"), key="team", bind="query-params", placeholder="All teams",
                                help="As the rules on the Teams page allocate spend; Unallocated is what none matches.")
-    return queries.Filters(start, end, tuple(providers), tuple(chosen_projects), tuple(models), teams=tuple(teams))
+    return queries.Filters(start, end, tuple(providers), tuple(chosen_projects), tuple(models), teams=tuple(teams),
+                           currency=ui.currency())
 
 
 def describe(f: queries.Filters) -> str:
@@ -115,4 +116,5 @@ def analytics_page() -> queries.Filters:
     f = sidebar()
     ledger_downloads(f)
     st.caption(describe(f))
+    ui.reporting_rates(f)
     return f

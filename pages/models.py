@@ -26,7 +26,7 @@ if frame.empty:
 
 
 def _rate(value) -> str:
-    return "—" if value is None else f"${value:,.3f}"
+    return "—" if value is None else f"{display.symbol(ui.currency())}{value:,.3f}"
 
 
 def _share(value) -> str:
@@ -44,10 +44,10 @@ table = frame.assign(
     "Cache write": frame["cache_write_tokens"]}, Output=frame["output_tokens"],
     Billed=frame["billed_usd"].map(ui.money), Estimated=frame["estimated_usd"].map(ui.money),
     Spend=frame["cost_usd"].map(ui.money), **{"Token estimate": frame["token_estimate_usd"].map(ui.money),
-    "$ / 1M tokens": frame["usd_per_1m_tokens"].map(_rate), "Cache hit ratio": frame["cache_hit_ratio"].map(_share),
+    f"{ui.currency()} / 1M tokens": frame["usd_per_1m_tokens"].map(_rate), "Cache hit ratio": frame["cache_hit_ratio"].map(_share),
     "Unpriced rows": frame["unpriced_rows"]},
 )[["Model", "Spend", "Provider", "Maker", "Billed", "Estimated", "Requests", "Input", "Cache read", "Cache write", "Output",
-   "Token estimate", "$ / 1M tokens", "Cache hit ratio", "Unpriced rows"]]
+   "Token estimate", f"{ui.currency()} / 1M tokens", "Cache hit ratio", "Unpriced rows"]]
 # the model and its spend first, and pinned: a phone's narrow table scrolls the rest sideways
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={"Model": st.column_config.TextColumn(pinned=True),
@@ -55,8 +55,8 @@ st.dataframe(table, hide_index=True, width="stretch",
                             **ui.counts("Input", "Cache read", "Cache write", "Output")})
 st.caption("**Billed** comes from a provider's bill or an entered invoice; **Estimated** is counted from tokens "
            "because no bill covers it; **Spend** is their sum. **Token estimate** is what the tokens cost at list "
-           "prices, for comparison only. **$ / 1M tokens** is spend per million input + output tokens; **cache hit "
-           "ratio** is cache reads over all input tokens. Input includes cache reads and writes.")
+           f"prices, for comparison only. **{ui.currency()} / 1M tokens** is spend per million input + output tokens; "
+           "**cache hit ratio** is cache reads over all input tokens. Input includes cache reads and writes.")
 ui.downloads(frame, "models", f)
 
 spent = frame[frame["cost_usd"] > 0]
@@ -71,9 +71,10 @@ with left:
         top = "Maker" if by == "maker" else "Provider"
         fig = px.treemap(share, path=[px.Constant("All models"), top, "Model"], values="Spend",
                          color=top, color_discrete_map={"(?)": "#888888", **colors},
-                         title="Share of spend (USD)")
-        fig.update_traces(texttemplate="%{label}<br>$%{value:,.2f}<br>%{percentRoot:.1%}",
-                          hovertemplate="%{label}<br>$%{value:,.2f} · %{percentRoot:.1%} of all<extra></extra>")
+                         title=f"Share of spend ({ui.currency()})")
+        mark = display.symbol(ui.currency())
+        fig.update_traces(texttemplate=f"%{{label}}<br>{mark}%{{value:,.2f}}<br>%{{percentRoot:.1%}}",
+                          hovertemplate=f"%{{label}}<br>{mark}%{{value:,.2f}} · %{{percentRoot:.1%}} of all<extra></extra>")
         fig.update_layout(margin=dict(t=40, b=0, l=0, r=0))
         st.plotly_chart(fig, width="stretch")
 with right:
@@ -82,8 +83,9 @@ with right:
     if not trend.empty:
         trend = trend.assign(Spend=trend["cost_usd"].astype(float), Model=trend["model"].map(display.model))
         fig = px.line(trend, x="day", y="Spend", color="Model", markers=(f.end - f.start).days < 45,
-                      title="Daily spend per model", labels={"day": "Day (UTC)", "Spend": "Spend (USD)"})
-        fig.update_traces(hovertemplate="%{x|%d %b %Y} · %{fullData.name}: $%{y:,.2f}<extra></extra>")
+                      title="Daily spend per model", labels={"day": "Day (UTC)", "Spend": ui.spend_label()})
+        fig.update_traces(hovertemplate=f"%{{x|%d %b %Y}} · %{{fullData.name}}: {display.symbol(ui.currency())}"
+                                        "%{y:,.2f}<extra></extra>")
         fig.update_layout(margin=dict(t=40, b=0))
         ui.day_axis(fig, f)
         ui.money_axis(fig, trend["Spend"])

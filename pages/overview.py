@@ -30,6 +30,7 @@ if not ui.has_rows():
 
 f = filters.sidebar()
 filters.ledger_downloads(f)
+ui.reporting_rates(f)
 today = ui.today()
 
 # -- this month (UTC) against last month; the provider/project/model filters apply, the period does not ----------
@@ -80,7 +81,7 @@ def selected_period(f: queries.Filters) -> None:
     daily_by = daily_by.assign(Provider=daily_by["provider"].map(ui.provider_name),
                                Spend=daily_by["cost_usd"].astype(float))
     fig = px.bar(daily_by, x="day", y="Spend", color="Provider", color_discrete_map=colors,
-                 labels={"day": "Day (UTC)", "Spend": "Spend (USD)"}, title="Daily spend by provider")
+                 labels={"day": "Day (UTC)", "Spend": ui.spend_label()}, title="Daily spend by provider")
     fig.update_layout(barmode="stack", margin=dict(t=40, b=0))
     ui.day_axis(fig, f)
     ui.money_hover(fig)
@@ -112,7 +113,7 @@ def selected_period(f: queries.Filters) -> None:
             chart = top.assign(Provider=top["provider"].map(ui.provider_name), Spend=top["cost_usd"].astype(float),
                                Model=top["model"].map(display.model))
             fig = px.bar(chart, x="Spend", y="Model", color="Provider", orientation="h", color_discrete_map=colors,
-                         labels={"Spend": "Spend (USD)", "Model": ""})
+                         labels={"Spend": ui.spend_label(), "Model": ""})
             fig.update_layout(margin=dict(t=10, b=0), height=300, yaxis={"categoryorder": "total ascending"})
             ui.money_hover(fig, value="x", label="y", day=False)
             ui.money_axis(fig, chart.groupby("Model")["Spend"].sum(), axis="x")

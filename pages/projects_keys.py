@@ -44,7 +44,7 @@ spent = projects[projects["cost_usd"] > 0]
 if not spent.empty:
     fig = px.bar(spent.assign(Spend=spent["cost_usd"].astype(float)), x="Spend", y="Project", color="Provider",
                  orientation="h", color_discrete_map=ui.color_map(spent["provider"].unique()),
-                 labels={"Spend": "Spend (USD)", "Project": ""}, title="Spend by project / workspace")
+                 labels={"Spend": ui.spend_label(), "Project": ""}, title="Spend by project / workspace")
     fig.update_layout(margin=dict(t=40, b=0), yaxis={"categoryorder": "total ascending"},
                       height=160 + 32 * len(spent))
     ui.money_hover(fig, value="x", label="y", day=False)

@@ -74,7 +74,7 @@ else:
         chart = per_day.assign(Provider=per_day["provider"].map(ui.provider_name), Gap=per_day["gap_usd"].astype(float))
         fig = px.bar(chart, x="day", y="Gap", color="Provider", barmode="group",
                      color_discrete_map=ui.color_map(per_day["provider"].unique()),
-                     labels={"day": "Day (UTC)", "Gap": "Billed − estimate (USD)"}, title="Daily gap by provider")
+                     labels={"day": "Day (UTC)", "Gap": ui.spend_label("Billed − estimate")}, title="Daily gap by provider")
         fig.update_layout(margin=dict(t=40, b=0))
         ui.day_axis(fig, f)
         ui.money_hover(fig)

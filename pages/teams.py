@@ -26,8 +26,8 @@ rules = allocation.load(ui.store())
 today = ui.today()
 month_start = today.replace(day=1)
 last_end = month_start - timedelta(days=1)
-this_month = ui.totals_by(Filters(month_start, today), ("team",))
-last_month = ui.totals_by(Filters(last_end.replace(day=1), last_end), ("team",))
+this_month = ui.totals_by(Filters(month_start, today, currency=f.currency), ("team",))
+last_month = ui.totals_by(Filters(last_end.replace(day=1), last_end, currency=f.currency), ("team",))
 teams = sorted(set(this_month["team"]) | set(last_month["team"]), key=lambda t: (t == allocation.UNALLOCATED, t))
 now = dict(zip(this_month["team"], this_month["cost_usd"], strict=True))
 before = dict(zip(last_month["team"], last_month["cost_usd"], strict=True))
@@ -39,7 +39,7 @@ for r in rules:
 st.subheader(f"Month to date ({month_start:%B %Y}) and last month")
 if teams:
     # each team's own month-end projection, made as the Overview's is (today's spend so far counted)
-    ahead = {t: ui.read("forecast", today, Filters(month_start, today, teams=(t,))) for t in teams}
+    ahead = {t: ui.read("forecast", today, Filters(month_start, today, teams=(t,), currency=f.currency)) for t in teams}
     st.dataframe(pd.DataFrame({
         "Team": teams, "Cost centre": [", ".join(sorted(centres.get(t, ()))) for t in teams],
         "Month to date": [ui.money(now.get(t, 0)) for t in teams],
@@ -53,7 +53,7 @@ per_day = ui.totals_by(f, ("day", "team"))
 if not per_day.empty:
     daily = per_day.assign(Spend=per_day["cost_usd"].astype(float), Team=per_day["team"])
     fig = px.bar(daily, x="day", y="Spend", color="Team", title="Daily spend per team",
-                 labels={"day": "Day (UTC)", "Spend": "Spend (USD)"})
+                 labels={"day": "Day (UTC)", "Spend": ui.spend_label()})
     ui.money_hover(fig)
     ui.day_axis(fig, f)
     ui.money_axis(fig, daily.groupby("day")["Spend"].sum())

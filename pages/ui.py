@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,12 +13,13 @@ import pandas as pd
 import streamlit as st
 
 from aicost import clock, display
-from aicost.analysis import anomalies, budgets, forecast, queries, reminders
+from aicost.analysis import anomalies, budgets, forecast, queries, reminders, reporting
 from aicost.config.settings import get_settings
 from aicost.delivery import export
 from aicost.errors import AicostError, LedgerBusy, LedgerError
 from aicost.ledger.store import Store
 from aicost.sources import catalog, sync
+from aicost.sources import currency as currency_rates
 from pages import palette
 
 
@@ -97,7 +99,8 @@ def totals_by(filters: queries.Filters, by):
 
 
 def month_summary(day: date, filters: queries.Filters | None = None):
-    return _month_summary(store().url.render_as_string(hide_password=False), day, filters or queries.Filters.everything())
+    filters = filters or dataclasses.replace(queries.Filters.everything(), currency=currency())
+    return _month_summary(store().url.render_as_string(hide_password=False), day, filters)
 
 
 def has_rows(source: str | None = None) -> bool:
@@ -110,7 +113,7 @@ _READ_MODELS = {
     "reconciliation": queries.reconciliation, "unpriced": queries.unpriced, "daily_spend": queries.daily_spend,
     "allowances": queries.allowances, "teams": queries.teams, "currencies": queries.currencies,
     "options": queries.options, "newest_days": queries.newest_days, "freshness": sync.freshness,
-    "forecast": forecast.month_end,
+    "forecast": forecast.month_end, "conversion": reporting.used,
     "budget_statuses": budgets.statuses, "anomalies": anomalies.detect, "stale_providers": reminders.stale,
 }
 
@@ -143,9 +146,37 @@ def clear() -> None:
     st.cache_data.clear()
 
 
+def currency() -> str:
+    """The reporting currency every amount on the pages is in (AICOST_REPORTING_CURRENCY; USD by default)."""
+    return get_settings().reporting_currency
+
+
 def money(value: Decimal | float | int | None) -> str:
-    """Dollars for display (rounded to cents here, and only here); "—" for none."""
-    return display.usd(value)
+    """An amount of the reporting currency for display (rounded to cents here, and only here); "—" for none."""
+    return display.money(value, currency())
+
+
+def spend_label(what: str = "Spend") -> str:
+    """A chart's axis title naming the currency: "Spend (EUR)"."""
+    return f"{what} ({currency()})"
+
+
+@st.cache_data(show_spinner=False, ttl=3600)
+def _refreshed(url: str, code: str, day: date) -> str:
+    return currency_rates.refresh_reporting(store(), get_settings(), day)
+
+
+def reporting_rates(f: queries.Filters) -> None:
+    """With a reporting currency other than USD: fetch the rates the ledger's days lack (at most hourly), and say
+    under the title which rates the figures use, and any day without a rate of its own."""
+    if f.currency == reporting.USD:
+        return
+    problem_line = _refreshed(store().url.render_as_string(hide_password=False), f.currency, today())
+    conversion = read("conversion", f.currency, f.start, f.end)
+    st.caption(conversion.summary)
+    for line in [problem_line, *conversion.notes]:
+        if line:
+            st.warning(line[0].upper() + line[1:], icon=":material/currency_exchange:")
 
 
 def plain_amount(value) -> str:
@@ -176,18 +207,22 @@ def day_axis(fig, f: queries.Filters) -> None:
 
 
 def money_hover(fig, *, value: str = "y", label: str = "x", day: bool = True) -> None:
-    """Bar tooltips in words and dollars: "01 Dec 2026 · OpenAI: $53.60" (not "Spend (USD)=53.60437")."""
+    """Bar tooltips in words and money: "01 Dec 2026 · OpenAI: $53.60" (not "Spend (USD)=53.60437")."""
     where = f"%{{{label}|%d %b %Y}}" if day else f"%{{{label}}}"
-    fig.update_traces(hovertemplate=f"{where} · %{{fullData.name}}: $%{{{value}:,.2f}}<extra></extra>",
+    places = 0 if currency() in display.ZERO_DECIMALS else 2
+    fig.update_traces(hovertemplate=f"{where} · %{{fullData.name}}: {display.symbol(currency())}"
+                                    f"%{{{value}:,.{places}f}}<extra></extra>",
                       selector={"type": "bar"})
 
 
 def money_axis(fig, values, *, axis: str = "y", least: float = 0.05) -> None:
-    """A dollar axis ("$20", "$0.02"), never more precise than a cent: a chart of amounts smaller than `least`
-    (a gap of a fraction of a cent) is drawn on a range of at least ±`least`, so no tick reads "0.0005"."""
+    """A money axis in the reporting currency ("$20", "€0.02"), never more precise than a cent: a chart of amounts
+    smaller than `least` (a gap of a fraction of a cent) is drawn on a range of at least ±`least`, so no tick reads
+    "0.0005"."""
     values = [float(v) for v in values if v is not None]
     low, high = min([0.0, *values]), max([0.0, *values])
-    update = {"tickprefix": "$", "tickformat": ",.2~f"}
+    places = 0 if currency() in display.ZERO_DECIMALS else 2
+    update = {"tickprefix": display.symbol(currency()), "tickformat": f",.{places}~f"}
     if high - low < least:
         update["range"] = [min(low, -least if low < 0 else 0.0) * 1.1, max(high, least) * 1.1]
     (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**update)

@@ -3,6 +3,7 @@ for hand-kept providers."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from aicost import display
 from aicost.analysis import anomalies
 from aicost.config.settings import get_settings
 from aicost.delivery import scheduler
@@ -105,11 +107,12 @@ def budget_progress(today) -> None:
     st.subheader("Budgets")
     for s in statuses:
         b = s.budget
-        over = f" · on track to exceed by {ui.money(s.projected_over)}" if s.projected_over > 0 else ""
-        text = (f"**{b.name}** ({b.scope_label}, {s.label} UTC): {ui.money(s.spent)} of {ui.money(b.amount_usd)} "
-                f"({s.share * 100:.0f}%) · forecast {ui.money(s.projection.projected)}{over}")
+        money = functools.partial(display.money, currency=b.currency)  # a budget counts in its own currency
+        over = f" · on track to exceed by {money(s.projected_over)}" if s.projected_over > 0 else ""
+        text = (f"**{b.name}** ({b.scope_label}, {s.label} UTC): {money(s.spent)} of {money(b.amount_usd)} "
+                f"({s.share * 100:.0f}%) · forecast {money(s.projection.projected)}{over}")
         if s.spent > b.amount_usd:
-            text = f":red[**Over budget** by {ui.money(s.spent - b.amount_usd)}] · " + text
+            text = f":red[**Over budget** by {money(s.spent - b.amount_usd)}] · " + text
         if not s.matched:
             text += f" · :orange[watches nothing: no {b.scope} {b.scope_value!r} in the ledger]"
         ui.budget_bar(s.share, text)
@@ -120,7 +123,8 @@ def mark_anomalies(fig: go.Figure, filters, daily_by) -> None:
     days = min((filters.end - filters.start).days + 1, 366)
     if days <= 0 or daily_by.empty:
         return
-    found = ui.read("anomalies", filters.end, days, anomalies.Rules.from_settings(get_settings()), ("provider",))
+    found = ui.read("anomalies", filters.end, days, anomalies.Rules.from_settings(get_settings()), ("provider",),
+                    filters.currency)
     found = found[found["day"] >= filters.end - timedelta(days=days - 1)]
     if filters.providers:
         found = found[found["provider"].isin(filters.providers)]

@@ -81,15 +81,15 @@ def flags(values: dict[date, float], first: date, last: date, rules: Rules = Rul
 LEVELS = ("provider", "model")
 
 
-def daily_series(store: Store, start: date, end: date,
-                 levels: tuple[str, ...] = LEVELS) -> dict[tuple[str, str, str], dict[date, float]]:
+def daily_series(store: Store, start: date, end: date, levels: tuple[str, ...] = LEVELS,
+                 currency: str = "USD") -> dict[tuple[str, str, str], dict[date, float]]:
     """Spend per UTC day per provider (level 'provider', model '') and per model (level 'model'), of the levels
     asked for.
 
     A model's spend is the billed cost where the bill names the model, else the token estimate of its billed
     usage (OpenAI's cost lines name no model), so a runaway model shows up even inside one cost line.
     """
-    window = queries.Filters(start, end)
+    window = queries.Filters(start, end, currency=currency)
     out: dict[tuple[str, str, str], dict[date, float]] = defaultdict(dict)
     if "provider" in levels:
         for r in queries.totals_by(store, window, ("day", "provider")).to_dict("records"):
@@ -105,12 +105,13 @@ def daily_series(store: Store, start: date, end: date,
 
 
 def detect(store: Store, end: date, days: int = 90, rules: Rules = Rules(),
-           levels: tuple[str, ...] = LEVELS) -> pd.DataFrame:
-    """Anomalies in the `days` UTC days up to end, newest first, as a frame of COLUMNS (money as Decimal); only
-    the levels asked for (the Overview marks providers' days only)."""
+           levels: tuple[str, ...] = LEVELS, currency: str = "USD") -> pd.DataFrame:
+    """Anomalies in the `days` UTC days up to end, newest first, as a frame of COLUMNS (money as Decimal, in
+    `currency`, the reporting currency: min_usd is then 1 unit of it); only the levels asked for (the Overview
+    marks providers' days only)."""
     first = end - timedelta(days=days - 1)
     rows = []
-    series = daily_series(store, first - timedelta(days=BASELINE_DAYS), end, levels)
+    series = daily_series(store, first - timedelta(days=BASELINE_DAYS), end, levels, currency)
     for (level, provider, model), values in series.items():
         for f in flags(values, first, end, rules):
             rows.append({"day": f.day, "level": level, "provider": provider, "model": model,

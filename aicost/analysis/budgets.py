@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from aicost import clock
+from aicost import clock, display
 from aicost.analysis import forecast, queries
 from aicost.errors import FieldsInvalid, InvalidInput
 from aicost.ledger import fields
@@ -20,13 +20,14 @@ PERIODS = ("month", "week", "day")
 SCOPES = ("total", "provider", "project", "model", "team", "cost_centre")
 DEFAULT_THRESHOLDS = (50, 80, 100)
 MAX_AMOUNT = Decimal("1000000000")
-_COLUMNS = ("budget_id", "name", "period", "scope", "scope_value", "amount_usd", "thresholds", "forecast_alert",
-            "created_at", "updated_at")
+_EDITED = ("name", "period", "scope", "scope_value", "amount_usd", "thresholds", "forecast_alert", "currency")
+_COLUMNS = ("budget_id", *_EDITED, "created_at", "updated_at")
 
 
 @dataclass(frozen=True)
 class Budget:
-    """One budget; amount in dollars, thresholds in percent of it."""
+    """One budget; amount in its currency (the reporting currency it was made in; `amount_usd` is the ledger's
+    column name), thresholds in percent of it. Its spend is read in the same currency."""
 
     name: str
     period: str
@@ -36,6 +37,7 @@ class Budget:
     thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
     forecast_alert: bool = True
     budget_id: str = ""
+    currency: str = "USD"
 
     @property
     def scope_label(self) -> str:
@@ -52,7 +54,8 @@ class Budget:
                                projects=values if self.scope == "project" else (),
                                models=values if self.scope == "model" else (),
                                teams=values if self.scope == "team" else (),
-                               cost_centres=values if self.scope == "cost_centre" else ())
+                               cost_centres=values if self.scope == "cost_centre" else (),
+                               currency=self.currency)
 
 
 class BudgetInvalid(FieldsInvalid):
@@ -60,7 +63,8 @@ class BudgetInvalid(FieldsInvalid):
 
 
 def validate(name, period, scope, scope_value, amount, thresholds="50, 80, 100", forecast_alert=True,
-             budget_id: str = "", *, store: Store | None = None, confirmed: bool = False) -> Budget:
+             budget_id: str = "", *, store: Store | None = None, confirmed: bool = False,
+             currency: str = "USD") -> Budget:
     """Turn what a user typed into a Budget, or raise BudgetInvalid naming every bad field.
 
     With a store, what the budget watches is looked up in the ledger (resolve_scope): a provider's or project's
@@ -93,13 +97,13 @@ def validate(name, period, scope, scope_value, amount, thresholds="50, 80, 100",
     try:
         amount_usd = fields.money(amount, "amount", MAX_AMOUNT)
         if amount_usd is None or amount_usd <= 0:
-            errors["amount"] = "must be more than $0"
+            errors["amount"] = f"must be more than {display.money(0, currency).replace('.00', '')}"
     except InvalidInput as exc:
         errors["amount"] = exc.reason
     levels = _thresholds(thresholds, errors)
     if errors:
         raise BudgetInvalid(errors)
-    return Budget(name_text, period, scope, value, amount_usd, levels, bool(forecast_alert), budget_id)
+    return Budget(name_text, period, scope, value, amount_usd, levels, bool(forecast_alert), budget_id, currency)
 
 
 # -- what a budget can watch: the providers, projects and models the ledger holds ---------------------------
@@ -188,7 +192,8 @@ def _now() -> datetime:
 def _params(b: Budget) -> dict:
     return {"budget_id": b.budget_id, "name": b.name, "period": b.period, "scope": b.scope,
             "scope_value": b.scope_value, "amount_usd": b.amount_usd,
-            "thresholds": ",".join(str(t) for t in b.thresholds), "forecast_alert": b.forecast_alert}
+            "thresholds": ",".join(str(t) for t in b.thresholds), "forecast_alert": b.forecast_alert,
+            "currency": b.currency}
 
 
 def create(store: Store, budget: Budget) -> Budget:
@@ -202,7 +207,7 @@ def create(store: Store, budget: Budget) -> Budget:
 
 def update(store: Store, budget: Budget) -> None:
     """Replace a budget's fields (by id). Raises InvalidInput if no such budget."""
-    sets = ", ".join(f"{c} = :{c}" for c in _COLUMNS[1:8])
+    sets = ", ".join(f"{c} = :{c}" for c in _EDITED)
     changed = store.execute(f"UPDATE {TABLE} SET {sets}, updated_at = :updated_at WHERE budget_id = :budget_id",
                             {**_params(budget), "updated_at": _now()})
     if changed == 0:
@@ -217,7 +222,8 @@ def delete(store: Store, budget_id: str) -> bool:
 def all_budgets(store: Store) -> list[Budget]:
     frame = store.frame(f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} ORDER BY created_at, budget_id")
     return [Budget(r["name"], r["period"], r["scope"], r["scope_value"], Decimal(r["amount_usd"]),
-                   tuple(int(t) for t in r["thresholds"].split(",")), bool(r["forecast_alert"]), r["budget_id"])
+                   tuple(int(t) for t in r["thresholds"].split(",")), bool(r["forecast_alert"]), r["budget_id"],
+                   r["currency"] if isinstance(r["currency"], str) and r["currency"] else "USD")
             for r in frame.to_dict("records")]
 
 
@@ -268,7 +274,7 @@ class Status:
 
     @property
     def projected_over(self) -> Decimal:
-        """How far the projection lands above the amount ($0 when within it)."""
+        """How far the projection lands above the amount (0 when within it)."""
         return max(max(self.projection.projected, self.spent) - self.budget.amount_usd, Decimal(0))
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from aicost import display
 from aicost.analysis import queries
 from aicost.ledger.store import Store
 
@@ -108,11 +109,11 @@ def project(store: Store, filters: queries.Filters, today: date) -> Forecast:
     spent = sum((v for d, v in per_day.items() if start <= d <= min(today, end)), Decimal(0))
     today_spent = per_day.get(today, Decimal(0)) if start <= today <= end else Decimal(0)
     history = _history({d: float(v) for d, v in per_day.items()}, today)
-    return from_history(start, end, today, spent, history, today_spent)
+    return from_history(start, end, today, spent, history, today_spent, filters.currency)
 
 
 def from_history(start: date, end: date, today: date, spent: Decimal, history: dict[date, float],
-                 today_spent: Decimal = Decimal(0)) -> Forecast:
+                 today_spent: Decimal = Decimal(0), currency: str = "USD") -> Forecast:
     """The projection itself (pure): spend so far, plus the rest of today and the days after it at typical days.
 
     today_spent is the part of spent recorded on today; the rest of today adds a typical day less that (never
@@ -143,7 +144,8 @@ def from_history(start: date, end: date, today: date, spent: Decimal, history: d
     projected = spent + _money(predicted)
     low = max(spent, spent + _money(predicted - half))
     high = spent + _money(predicted + half)
-    days = _Days(start, end, today, in_period, len(fill) - (1 if in_period else 0), float(today_spent) >= today_rate)
+    days = _Days(start, end, today, in_period, len(fill) - (1 if in_period else 0), float(today_spent) >= today_rate,
+                 currency)
     return Forecast(start, end, today, spent, today_spent if in_period else Decimal(0), projected, low, high,
                     _money(wd_rate), _money(we_rate), rhythm, len(history), len(fill),
                     _explain(days, spent, today_spent, projected, low, high, wd_rate, we_rate, rhythm, len(history)))
@@ -157,10 +159,7 @@ class _Days:
     in_period: bool  # today is a day of the period
     after: int  # days of the period after today
     today_full: bool  # today has already spent a typical day or more
-
-
-def _usd(value) -> str:
-    return f"${Decimal(str(value)).quantize(_CENT):,}"
+    currency: str = "USD"  # what the amounts are in (the reporting currency)
 
 
 def _plural(n: int, word: str) -> str:
@@ -169,6 +168,10 @@ def _plural(n: int, word: str) -> str:
 
 def _explain(days: _Days, spent, today_spent, projected, low, high, wd_rate, we_rate, rhythm, history_days) -> str:
     start, end, today = days.start, days.end, days.today
+
+    def _usd(value) -> str:
+        return display.money(Decimal(str(value)), days.currency)
+
     if today > end:
         return f"The period {start} to {end} (UTC) is over: {_usd(spent)} was spent."
     so_far = (f"{_usd(spent)} spent from {start} up to now (UTC), today's {_usd(today_spent)} so far included."

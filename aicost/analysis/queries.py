@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from aicost import display, ledger
-from aicost.analysis import allocation
+from aicost.analysis import allocation, reporting
 from aicost.ledger import coverage
 from aicost.ledger.reads import providers as providers  # re-exported: the pages and commands ask queries
 from aicost.ledger.store import Store
@@ -52,6 +52,7 @@ class Filters:
     sources: tuple[str, ...] = field(default=())
     teams: tuple[str, ...] = field(default=())  # by the allocation rules ("Unallocated" for what none matches)
     cost_centres: tuple[str, ...] = field(default=())
+    currency: str = "USD"  # what money is read in: the reporting currency (aicost.analysis.reporting)
 
     @classmethod
     def everything(cls) -> Filters:
@@ -118,14 +119,18 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
     p_computed = {"model": f"{_model('p.')} AS model", "maker": "coalesce(nullif(p.publisher, ''), p.provider) AS maker",
                   "team": f"{p_team} AS team", "cost_centre": f"{p_centre} AS cost_centre"}
     pdims = ", ".join(p_computed.get(c, f"p.{c}") for c in DIMENSIONS)
-    measures = ", ".join(MONEY_MEASURES + TOKEN_MEASURES)
+    converting = f.currency != reporting.USD
+    measures = ", ".join(MONEY_MEASURES + TOKEN_MEASURES + (("native",) if converting else ()))
     spread = ", ".join(
         [f"{_spread(d, f'p.{m}', True)} AS {m}" for m in MONEY_MEASURES]
         + [f"{_spread(d, f'p.{m}', False)} AS {m}" for m in TOKEN_MEASURES]
+        + ([f"{_spread(d, 'CASE WHEN p.currency = :report_in THEN p.amount END', True)} AS native"] if converting
+           else [])
     )
+    native = ", CASE WHEN currency = :report_in THEN amount END AS native" if converting else ""
     n_expr = "CAST(replace(bucket_width, 'd', '') AS INTEGER)"
     sql = f"""
-        SELECT CAST(bucket_start AS DATE) AS day, {dims}, FALSE AS spread, {measures}
+        SELECT CAST(bucket_start AS DATE) AS day, {dims}, FALSE AS spread, {", ".join(MONEY_MEASURES + TOKEN_MEASURES)}{native}
         FROM {ledger.TABLE}
         WHERE bucket_start >= :start_ts AND bucket_start < :end_ts
           AND bucket_width IN {ledger.SHORT_WIDTHS_SQL}{extra}
@@ -139,6 +144,8 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
         ) s
         WHERE day >= :start_day AND day <= :end_day
     """
+    if converting:
+        sql = _converted(store, f, sql, params)
     if split:
         sql = allocation.split_sql(rules, sql, params, DIMENSIONS, MONEY_MEASURES, TOKEN_MEASURES, d)
         kept = [f"{name} IN :f_{name}" for name, values in (("team", f.teams), ("cost_centre", f.cost_centres))
@@ -149,6 +156,20 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
         if kept:
             sql = f"SELECT * FROM ({sql}) shared WHERE {' AND '.join(kept)}"
     return sql, params
+
+
+def _converted(store: Store, f: Filters, sql: str, params: dict) -> str:
+    """The per-day rows with their money in the reporting currency: each day's dollars times that day's units per
+    dollar, rounded to the nano unit; an amount billed in the currency itself as billed (`native`)."""
+    rates = reporting.conversion(store, f.currency, f.start, f.end)
+    params["report_in"] = f.currency
+    to = "CAST(u.{m} * r.per_usd AS DECIMAL(18,9))"
+    money = {"cost_usd": f"CASE WHEN u.native IS NOT NULL THEN u.native ELSE {to.format(m='cost_usd')} END AS cost_usd",
+             "estimate_usd": f"{to.format(m='estimate_usd')} AS estimate_usd"}
+    columns = ", ".join(["u.day", *(f"u.{c}" for c in DIMENSIONS), "u.spread"]
+                        + [money[m] for m in MONEY_MEASURES] + [f"u.{m}" for m in TOKEN_MEASURES])
+    return (f"SELECT {columns} FROM ({sql}) u JOIN {rates.values_sql()}"
+            f" ON u.day >= r.first_day AND u.day <= r.last_day")
 
 
 def _run(store: Store, sql: str, params: dict) -> pd.DataFrame:
@@ -445,6 +466,10 @@ def allowances(store: Store, f: Filters) -> pd.DataFrame:
     month = "strftime(bucket_start, '%Y-%m')" if store.dialect == "duckdb" else "to_char(bucket_start, 'YYYY-MM')"
     where = (f"bucket_start >= :start_ts AND bucket_start < :end_ts AND (gross_usd IS NOT NULL"
              f" OR included_quantity IS NOT NULL){_where(f, params, store=store)}")
+    rate, join = "1", ""
+    if f.currency != reporting.USD:  # the amounts in the reporting currency, at the rate of each row's day
+        rate, join = "r.per_usd", (f" JOIN {reporting.conversion(store, f.currency, f.start, f.end).values_sql()}"
+                                   f" ON CAST(bucket_start AS DATE) BETWEEN r.first_day AND r.last_day")
     sql = f"""
         SELECT provider, month, unit, sum(quota) AS included, sum(used) AS used, sum(quantity) AS quantity,
                sum(billed) AS billed_usd, sum(gross) AS gross_usd, sum(discount) AS discount_usd
@@ -452,8 +477,9 @@ def allowances(store: Store, f: Filters) -> pd.DataFrame:
                      max(included_quantity) AS quota, sum(quantity) AS quantity,
                      sum(CASE WHEN gross_usd > 0 THEN quantity * CAST(discount_usd AS DOUBLE PRECISION)
                               / CAST(gross_usd AS DOUBLE PRECISION) ELSE 0 END) AS used,
-                     sum(cost_usd) AS billed, sum(gross_usd) AS gross, sum(discount_usd) AS discount
-              FROM {ledger.TABLE} WHERE {where} GROUP BY 1, 2, 3, 4) per_user
+                     sum(cost_usd * {rate}) AS billed, sum(gross_usd * {rate}) AS gross,
+                     sum(discount_usd * {rate}) AS discount
+              FROM {ledger.TABLE}{join} WHERE {where} GROUP BY 1, 2, 3, 4) per_user
         GROUP BY provider, month, unit ORDER BY month DESC, provider, unit
     """
     frame = _run(store, sql, params)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from aicost.config import channels
@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     ecb_url: str = Field("https://data-api.ecb.europa.eu/service/data/EXR",
                          description="the ECB's exchange-rate data API, asked for the daily reference rate of an "
                                      "amount billed in another currency (empty: entered rates only)")
+    reporting_currency: str = Field("USD", description="the currency totals, pages, budgets, alerts and reports are shown "
+                                    "in (ISO code, e.g. EUR): each day's US dollars at that day's ECB or entered rate")
     request_timeout_seconds: float = Field(30.0, gt=0, description="how long each provider request waits for an "
                                            "answer (opening the connection has http.CONNECT_TIMEOUT of its own)")
     max_retries: int = Field(5, ge=0, description="retries of a failed provider request (a connection not made: once)")
@@ -116,6 +118,14 @@ class Settings(BaseSettings):
     dashboard_password_hash: SecretStr | None = Field(
         None, description="scrypt hash of the dashboard password (python -m aicost hash-password); set, every "
         "page asks for the password")
+
+    @field_validator("reporting_currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        text = value.strip().upper()
+        if len(text) != 3 or not text.isascii() or not text.isalpha():
+            raise ValueError("is not a currency code (three letters, e.g. EUR)")
+        return text
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

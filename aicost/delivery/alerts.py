@@ -10,6 +10,7 @@ taken over after CLAIM_TIMEOUT (the one case where a message could arrive twice)
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -90,27 +91,29 @@ def due(store: Store, settings, today: date) -> list[Alert]:
     out = []
     for s in budgets.statuses(store, today):
         b = s.budget
+        money = functools.partial(display.money, currency=b.currency)  # a budget counts in its own currency
         where = f"{b.scope_label}, {b.period} {s.label} (UTC)"
         if not s.matched:  # a typo or an id that changed: say so once a period rather than watch nothing in silence
             out.append(Alert(f"budget:{b.budget_id}", "unmatched", s.label,
                              f"Budget {b.name!r} watches nothing: no {b.scope} {b.scope_value!r} in the ledger",
                              f"The budget {b.name!r} ({where}) watches {b.scope} {b.scope_value!r}, which no row of "
-                             "the ledger has, so it counts $0. Edit it on the Budgets page (pick what it should "
+                             "the ledger has, so it counts nothing. Edit it on the Budgets page (pick what it should "
                              "watch from the list) or delete it."))
         for t in s.crossed:
             out.append(Alert(f"budget:{b.budget_id}", str(t), s.label, f"Budget {b.name!r}: {t}% reached",
-                             f"{display.usd(s.spent)} of {display.usd(b.amount_usd)} spent ({s.share * 100:.0f}%) on {where}."))
+                             f"{money(s.spent)} of {money(b.amount_usd)} spent ({s.share * 100:.0f}%) on {where}."))
         if b.forecast_alert and s.projected_over > 0 and s.spent < b.amount_usd:
             out.append(Alert(f"budget:{b.budget_id}", "forecast", s.label,
-                             f"Budget {b.name!r}: on track to exceed by {display.usd(s.projected_over)}",
+                             f"Budget {b.name!r}: on track to exceed by {money(s.projected_over)}",
                              f"{where}: {s.projection.explanation}"))
-    found = anomalies.detect(store, today, days=ANOMALY_DAYS, rules=anomalies.Rules.from_settings(settings))
+    found = anomalies.detect(store, today, days=ANOMALY_DAYS, rules=anomalies.Rules.from_settings(settings),
+                             currency=settings.reporting_currency)
     for r in found.to_dict("records"):
         what = catalog.display_name(r["provider"]) + (f" {r['model']}" if r["model"] else "")
         out.append(Alert(f"anomaly:{r['level']}:{r['provider']}:{r['model']}", "spike", r["day"].isoformat(),
                          f"Unusual spend: {what} on {r['day']} (UTC)",
-                         f"{what} spent {display.usd(r['spend'])} on {r['day']} (UTC), against a usual "
-                         f"{display.usd(r['baseline'])} for that kind of day ({r['score']} robust deviations above)."))
+                         f"{what} spent {display.money(r['spend'], settings.reporting_currency)} on {r['day']} (UTC), "
+                         f"against a usual {display.money(r['baseline'], settings.reporting_currency)} for that kind of day ({r['score']} robust deviations above)."))
     out.extend(_reminder(s, today, settings.reminder_days)
                for s in reminders.stale(store, today, settings.reminder_days))
     return out

@@ -136,6 +136,13 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             """,
         ),
     ),
+    (
+        7,
+        (
+            # the currency a budget's amount is in: the reporting currency it was made in (none: US dollars)
+            "ALTER TABLE budgets ADD COLUMN currency VARCHAR",
+        ),
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

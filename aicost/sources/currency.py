@@ -31,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 
 from aicost import clock, ledger
-from aicost.errors import InvalidInput, InvalidResponse, NotFound
+from aicost.errors import AicostError, InvalidInput, InvalidResponse, NotFound
 from aicost.ledger.store import Store
 from aicost.sources.http import Client
 
@@ -173,7 +173,7 @@ def in_use(store: Store) -> list[Rate]:
         f" OR (source = :ecb AND day = (SELECT max(day) FROM {TABLE} AS n WHERE n.currency = {TABLE}.currency"
         f"      AND n.source = :ecb))"
         " ORDER BY currency, day DESC, source DESC", {"entered": ENTERED, "ecb": ECB})
-    return [Rate(r.currency, Decimal(str(r.usd)), _day(r.day), r.source) for r in frame.itertuples()]
+    return [Rate(r.currency, Decimal(str(r.usd)), as_day(r.day), r.source) for r in frame.itertuples()]
 
 
 def remove_entered(store: Store, currency: str, day: date) -> int:
@@ -181,7 +181,7 @@ def remove_entered(store: Store, currency: str, day: date) -> int:
                          {"c": currency, "d": day, "s": ENTERED})
 
 
-def _day(value) -> date:
+def as_day(value) -> date:
     return value.date() if isinstance(value, datetime) else value if isinstance(value, date) else \
         date.fromisoformat(str(value)[:10])
 
@@ -237,7 +237,7 @@ class Converter:
             f" AND (source = :entered OR day >= :oldest)"
             f" ORDER BY day DESC, CASE WHEN source = :entered THEN 0 ELSE 1 END LIMIT 1",
             {"c": currency, "d": day, "entered": ENTERED, "oldest": day - timedelta(days=STALE_DAYS)})
-        found = [Rate(currency, Decimal(str(r.usd)), _day(r.day), str(r.source)) for r in frame.itertuples()]
+        found = [Rate(currency, Decimal(str(r.usd)), as_day(r.day), str(r.source)) for r in frame.itertuples()]
         found += [r for r in self._fetched
                   if r.currency == currency and day - timedelta(days=STALE_DAYS) <= r.day <= day]
         return max(found, key=lambda r: (r.day, r.source == ENTERED), default=None)
@@ -279,3 +279,44 @@ def converter(store: Store, settings, *, until: date | None = None, persist: boo
     ecb = ECBRates(url, timeout=settings.request_timeout_seconds, max_retries=settings.max_retries,
                    sleep=sleep) if url else None
     return Converter(store, ecb, until=until, persist=persist)
+
+
+def last_working_day(today: date) -> date:
+    """The newest day the ECB may have a rate of before today: the last weekday before it."""
+    day = today - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def refresh_reporting(store: Store, settings, today: date, *, sleep: Callable[[float], None] = time.sleep) -> str:
+    """Fetch the ECB's rates of the reporting currency (aicost.analysis.reporting) that the ledger's days lack, in
+    one request at most: from the day after the newest cached rate (or from before the ledger's first day) up to
+    today. Returns "" or one line saying why they could not be fetched (figures then use the newest rate known)."""
+    code_ = code(settings.reporting_currency) or ledger.USD
+    url = (settings.ecb_url or "").strip()
+    if code_ == ledger.USD or not url:
+        return ""
+    first = store.scalar(f"SELECT CAST(min(bucket_start) AS DATE) FROM {ledger.TABLE}")
+    if first is None:
+        return ""
+    first = as_day(first) - timedelta(days=FETCH_MARGIN_DAYS)
+    oldest = store.scalar(f"SELECT min(day) FROM {TABLE} WHERE currency = :c AND source = :s",
+                          {"c": code_, "s": ECB})
+    newest = store.scalar(f"SELECT max(day) FROM {TABLE} WHERE currency = :c AND source = :s",
+                          {"c": code_, "s": ECB})
+    if oldest is not None and as_day(oldest) <= first + timedelta(days=STALE_DAYS):
+        if as_day(newest) >= last_working_day(today):
+            return ""  # as new as the ECB has (today's rate is published in the afternoon, CET)
+        first = as_day(newest) + timedelta(days=1)
+    ecb = ECBRates(url, timeout=settings.request_timeout_seconds, max_retries=settings.max_retries, sleep=sleep)
+    try:
+        rates = ecb.fetch([code_], first, today)
+    except AicostError as exc:
+        log.warning("%s rates not fetched: %s", code_, exc)
+        return f"The ECB's {code_} rates could not be fetched ({exc}): the newest rate known is used."
+    finally:
+        ecb.close()
+    store_rates(store, rates)
+    log.info("%s rates fetched from the ECB: %d day(s) from %s to %s", code_, len(rates), first, today)
+    return ""

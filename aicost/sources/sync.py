@@ -237,13 +237,16 @@ def sync_provider(store: Store, settings, name: str, *, since: date | None = Non
 
 def sync(store: Store, settings, names: Iterable[str] = (), *, since: date | None = None, until: date | None = None,
          dry_run: bool = False, sleep: Callable[[float], None] = time.sleep, on: date | None = None) -> list[Outcome]:
-    """Sync the chosen providers one after the other (see choose); one failing does not stop the others."""
+    """Sync the chosen providers one after the other (see choose); one failing does not stop the others. Then the
+    ECB rates of a reporting currency other than USD are brought up to date."""
     if since is not None and until is not None and since > until:
         raise InvalidInput("--since", f"{since} is after --until {until}")
     todo, outcomes = choose(settings, names)
     for name in todo:
         outcomes.append(sync_provider(store, settings, name, since=since, until=until, dry_run=dry_run, sleep=sleep,
                                       on=on))
+    if todo and not dry_run:  # the reporting currency's rates of the days synced (a failure is logged, not fatal)
+        currency.refresh_reporting(store, settings, on or today(), sleep=sleep)
     return outcomes
 
 
