@@ -5,7 +5,8 @@ counts as billed; a day without a rate of its own says so; no rate at all is ref
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timedelta
+import json
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from aicost import ledger
 from aicost.analysis import budgets, forecast, queries, reporting
 from aicost.analysis.queries import Filters
 from aicost.config.settings import Settings
+from aicost.delivery import alerts
 from aicost.errors import InvalidInput
 from aicost.sources import currency
 
@@ -160,3 +162,35 @@ def test_usd_reports_need_no_rate_and_ask_nothing(store, ecb_fake):
     store.upsert([_cost(date(2026, 11, 2), "11.00")])
     assert currency.refresh_reporting(store, Settings(ecb_url=ecb_fake.base_url), date(2026, 11, 26)) == ""
     assert ecb_fake.requests == [] and queries.total_spend(store, NOVEMBER) == Decimal("11.00")
+
+
+def test_report_in_another_currency_names_it_and_matches_the_read_models(cli, store):
+    store.upsert([_cost(date(2026, 11, 2), "116.00"), _cost(date(2026, 11, 3), "11.60", provider="anthropic")])
+    _rates(store, (date(2026, 11, 2), "1.16"))
+    done = cli("report", "--since", "2026-11-01", "--until", "2026-11-30", "--json", env={"AICOST_REPORTING_CURRENCY": "eur"})
+    assert done.returncode == 0, done.stderr
+    rows = {r["provider"]: r for r in json.loads(done.stdout)}
+    assert Decimal(str(rows["openai"]["cost_eur"])) == Decimal("100") and "cost_usd" not in rows["openai"]
+    assert Decimal(str(rows["anthropic"]["cost_eur"])) == Decimal("10")
+    assert "Amounts in EUR" in done.stderr and "1 EUR = 1.16 USD on 2026-11-02" in done.stderr
+    table = cli("report", "--since", "2026-11-01", "--currency", "GBP")
+    assert table.returncode != 0 and table.stderr.count("\n") == 1 and "aicost rates set GBP" in table.stderr
+    text = cli("report", "--since", "2026-11-01", "--until", "2026-11-30", "--currency", "eur")
+    assert "COST EUR" in text.stdout and "110.00" in text.stdout and "$" not in text.stdout
+    usd = cli("report", "--since", "2026-11-01", "--until", "2026-11-30", "--json")
+    assert [r["cost_usd"] for r in json.loads(usd.stdout)] == [11.6, 116.0] and usd.stderr == ""
+
+
+def test_a_reporting_currency_that_is_no_code_is_one_line(cli, store):
+    done = cli("report", env={"AICOST_REPORTING_CURRENCY": "euro"})
+    assert done.returncode != 0 and done.stderr.count("\n") == 1
+    assert "AICOST_REPORTING_CURRENCY" in done.stderr and "not a currency code" in done.stderr
+
+
+def test_alerts_say_a_budgets_amounts_in_its_currency(store):
+    store.upsert([_cost(date(2026, 11, d), "11.60") for d in range(1, 6)])
+    _rates(store, (date(2026, 11, 1), "1.16"))
+    budgets.create(store, budgets.validate("AI", "month", "total", "", "100", "50", False, currency="EUR"))
+    due = alerts.due(store, Settings(reporting_currency="EUR", ecb_url=""), date(2026, 11, 5))
+    assert [(a.subject, a.body) for a in due] == [
+        ("Budget 'AI': 50% reached", "€50.00 of €100.00 spent (50%) on all spend, month 2026-11 (UTC).")]

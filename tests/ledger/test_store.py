@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from aicost import ledger
+from aicost.analysis import budgets
 from aicost.errors import LedgerError
 from aicost.ledger import schema
 from aicost.ledger import spool as spool_module
@@ -172,6 +173,23 @@ def test_ledger_made_by_schema_v1_upgrades_in_place(tmp_path):
     assert columns == set(ledger.NAMES)
     store.upsert([_row(1)])  # and the upgraded ledger takes current rows
     assert store.count() == 2
+
+
+def test_a_budget_made_by_schema_v6_keeps_counting_dollars(tmp_path):
+    path = tmp_path / "v6.duckdb"
+    con = duckdb.connect(str(path))  # a ledger as version 6 left it, with a budget (before budgets had a currency)
+    con.execute(f"CREATE TABLE {schema.META} (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute(f"INSERT INTO {schema.META} VALUES ('schema_version', '6')")
+    for version, statements in schema.MIGRATIONS:
+        for statement in statements if version <= 6 else ():
+            con.execute(statement)
+    con.execute("INSERT INTO budgets VALUES ('b1', 'AI', 'month', 'total', '', 500, '50,100', TRUE, now(), now())")
+    con.close()
+
+    store = Store(f"duckdb:///{path}")
+    assert store.schema_version() == schema.LATEST == 7
+    (old,) = budgets.all_budgets(store)
+    assert (old.name, old.amount_usd, old.currency) == ("AI", Decimal("500"), "USD")
 
 
 @pytest.mark.duckdb_only  # duckdb_constraints(); tests/ledger/test_postgres.py checks PostgreSQL's key
