@@ -23,7 +23,7 @@ test: $(STAMP)
 	bash .ci/dates
 
 # benchmarks print markdown tables against their floors (see BENCHMARKS.md); they never fail the build
-BENCHES := bench/ledger_writes.py bench/dashboard.py bench/sync.py bench/cold_start.py bench/estimates.py bench/contention.py bench/overview_render.py
+BENCHES := bench/ledger_writes.py bench/dashboard.py bench/sync.py bench/cold_start.py bench/estimates.py bench/contention.py bench/overview_render.py bench/reporting_currency.py
 
 bench: $(STAMP)
 	for b in $(BENCHES); do $(BIN)/python $$b || echo "$$b failed (benchmarks never fail the build)"; done

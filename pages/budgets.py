@@ -119,7 +119,8 @@ if st.button("Save budget", type="primary", key=f"{form}-save"):
                                   currency=currency)
     except budgets.BudgetInvalid as exc:
         for field, reason in exc.errors.items():
-            st.error(f"{FIELD_LABELS.get(field, field)}: {reason}")
+            label = f"{FIELD_LABELS['amount']} ({currency})" if field == "amount" else FIELD_LABELS.get(field, field)
+            st.error(f"{label}: {reason}")
     else:
         if editing:
             budgets.update(store, budget)

@@ -106,7 +106,8 @@ if not allowances.empty:
 foreign = ui.read("currencies", f)
 if not foreign.empty:
     st.subheader("Other currencies")
-    st.caption("Amounts billed or entered in another currency than USD, as billed, and the dollars they count as: "
+    st.caption("Amounts billed or entered in another currency than USD, as billed, and the US dollars the ledger "
+               "counts them as (the figures above are in the reporting currency): "
                "each row is converted with the reference rate of its own day (the European Central Bank's, the last "
                "published on or before it), or a rate entered with `aicost rates set`.")
 
@@ -116,7 +117,7 @@ if not foreign.empty:
     st.dataframe(pd.DataFrame({
         "Provider": foreign["provider"].map(ui.provider_name), "Currency": foreign["currency"],
         "Billed": [display.money_in(a, c) for a, c in zip(foreign["amount"], foreign["currency"], strict=True)],
-        "In USD": foreign["cost_usd"].map(ui.money),
+        "In USD": foreign["cost_usd"].map(display.usd),  # the ledger's dollars, whatever the reporting currency
         "Rates": [_rates(lo, hi, c) for lo, hi, c in zip(foreign["lowest_rate"], foreign["highest_rate"],
                                                          foreign["currency"], strict=True)],
         "Rate days": [f"{str(a)[:10]}" + (f" to {str(b)[:10]}" if str(a) != str(b) else "")

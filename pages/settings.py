@@ -7,7 +7,7 @@ import streamlit as st
 from aicost.config.settings import get_settings
 from aicost.delivery import notify
 from aicost.errors import AicostError
-from aicost.sources import keys, registry, sync
+from aicost.sources import currency, keys, registry, sync
 from pages import access, ui
 
 access.require()
@@ -317,3 +317,19 @@ with st.container(border=True):
         remove.button("Remove saved e-mail settings", key="remove_email", on_click=_remove_channel,
                       args=(notify.EMAIL,))
     _said(notify.EMAIL)
+
+# -- reporting currency ------------------------------------------------------------------------------------------
+st.header("Reporting currency")
+code = settings.reporting_currency
+if code == "USD":
+    st.markdown("Figures are in **US dollars**. Set `AICOST_REPORTING_CURRENCY` (e.g. `EUR`) in the environment or "
+                "`.env` and restart the dashboard to see them in another currency, at each day's ECB reference rate.")
+else:
+    in_force = [r for r in currency.in_use(ui.store()) if r.currency == code]
+    st.markdown(f"Figures are in **{code}** (`AICOST_REPORTING_CURRENCY`): each UTC day's US dollars at that day's "
+                f"rate. Budgets keep the currency they were made in.")
+    if in_force:
+        st.markdown("Rates in use: " + "; ".join(f"{r.label}" for r in in_force) + ".")
+    else:
+        st.warning(f"No {code} rate yet: a sync fetches the ECB's, or enter one with "
+                   f"`aicost rates set {code} <USD for 1 {code}> --on DAY`.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from aicost import display
 from aicost import sources as providers
 from aicost.analysis import queries
 from aicost.config.settings import get_settings
@@ -52,7 +53,7 @@ if st.button("Sync now", type="primary", disabled=not configured, key="sync_now"
         st.success(" · ".join(
             f"{ui.provider_name(o.provider)}: {o.new} rows new and {o.updated} updated {verb} "
             f"({o.window.since:%d %b}–{o.window.until:%d %b %Y})"
-            + (f", credits left {ui.money(o.balance)}" if o.balance is not None else "") for o in done))
+            + (f", credits left {display.usd(o.balance)}" if o.balance is not None else "") for o in done))
     for o in outcomes:
         if not o.ok:
             st.error(f"{ui.provider_name(o.provider)} did not sync: {o.error}. Its earlier data is unchanged.")

@@ -7,6 +7,10 @@ N days with exact integer arithmetic, so its days add up to the entered amount t
 OpenAI bills cost lines by line item ("gpt-4o-2024-08-06, input"), not by model: the per-day view names
 such a line's model after the line item's first part, so per-model figures and the reconciliation can set
 the bill beside the token estimate of the same model. Filters on model use the same expression.
+
+Money is read in the filters' currency (the reporting currency, aicost.analysis.reporting): US dollars as the
+ledger keeps them, or each day's dollars converted at that day's rate. The money columns keep their ledger names
+(`cost_usd`, `estimate_usd`, `billed_usd` ...) whatever the currency; callers format them with the filters' currency.
 """
 
 from __future__ import annotations
