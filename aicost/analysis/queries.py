@@ -164,16 +164,25 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
 
 def _converted(store: Store, f: Filters, sql: str, params: dict) -> str:
     """The per-day rows with their money in the reporting currency: each day's dollars times that day's units per
-    dollar, rounded to the nano unit; an amount billed in the currency itself as billed (`native`)."""
-    rates = reporting.conversion(store, f.currency, f.start, f.end)
+    dollar, exactly (sums are rounded to the nano unit when read, by _dec); an amount billed in the currency itself
+    as billed (`native`)."""
+    rates = _conversion(store, f)
     params["report_in"] = f.currency
-    to = "CAST(u.{m} * r.per_usd AS DECIMAL(18,9))"
+    to = "u.{m} * r.per_usd"
     money = {"cost_usd": f"CASE WHEN u.native IS NOT NULL THEN u.native ELSE {to.format(m='cost_usd')} END AS cost_usd",
              "estimate_usd": f"{to.format(m='estimate_usd')} AS estimate_usd"}
     columns = ", ".join(["u.day", *(f"u.{c}" for c in DIMENSIONS), "u.spread"]
                         + [money[m] for m in MONEY_MEASURES] + [f"u.{m}" for m in TOKEN_MEASURES])
-    return (f"SELECT {columns} FROM ({sql}) u JOIN {rates.values_sql()}"
-            f" ON u.day >= r.first_day AND u.day <= r.last_day")
+    return f"SELECT {columns} FROM ({sql}) u JOIN {rates.days_sql()} ON u.day = r.day"
+
+
+WIDE_DAYS = 1000  # a window wider than this (everything, an open --since) is first narrowed to the ledger's days
+
+
+def _conversion(store: Store, f: Filters) -> reporting.Conversion:
+    """The rate of every day of the filters' window that can hold a row, in the filters' currency."""
+    start, end = (f.start, f.end) if (f.end - f.start).days <= WIDE_DAYS else reporting.span(store, f.start, f.end)
+    return reporting.conversion(store, f.currency, start, end)
 
 
 def _run(store: Store, sql: str, params: dict) -> pd.DataFrame:
@@ -226,7 +235,7 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
             frame[m] = frame[m].astype("Int64") if m in UNKNOWN_WHEN_NULL else frame[m].fillna(0).astype("int64")
     for m in MONEY_MEASURES + ("estimated_cost_usd",):
         if m in frame:
-            frame[m] = frame[m].map(lambda v: Decimal(0) if v is None or pd.isna(v) else Decimal(v))
+            frame[m] = frame[m].map(lambda v: _dec(v) or Decimal(0))
     return frame
 
 
@@ -245,7 +254,7 @@ def total_spend(store: Store, f: Filters) -> Decimal:
     """Spend over the filters: SUM(cost_usd), never an estimate on top of billed cost for the same usage."""
     days, params = _days_sql(store, f)
     value = _run(store, f"SELECT sum(cost_usd) AS s FROM ({days}) d", params)["s"].iloc[0]
-    return Decimal(0) if value is None or pd.isna(value) else Decimal(value)
+    return _dec(value) or Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -309,7 +318,11 @@ def _group(store: Store, f: Filters, select: str, group: str, order: str | None 
 
 
 def _dec(value) -> Decimal | None:
-    return None if value is None or (not isinstance(value, Decimal) and pd.isna(value)) else Decimal(value)
+    """Money as read: Decimal to the nano unit (a sum in another currency than USD has more places: exact products
+    of nano-dollars and rates, rounded here, half to even); None for none."""
+    if value is None or (not isinstance(value, Decimal) and pd.isna(value)):
+        return None
+    return ledger.money(value)
 
 
 def _ratio(num: Decimal | int | None, den: Decimal | int | None, scale: int = 1) -> Decimal | None:
@@ -472,8 +485,7 @@ def allowances(store: Store, f: Filters) -> pd.DataFrame:
              f" OR included_quantity IS NOT NULL){_where(f, params, store=store)}")
     rate, join = "1", ""
     if f.currency != reporting.USD:  # the amounts in the reporting currency, at the rate of each row's day
-        rate, join = "r.per_usd", (f" JOIN {reporting.conversion(store, f.currency, f.start, f.end).values_sql()}"
-                                   f" ON CAST(bucket_start AS DATE) BETWEEN r.first_day AND r.last_day")
+        rate, join = "r.per_usd", f" JOIN {_conversion(store, f).days_sql()} ON CAST(bucket_start AS DATE) = r.day"
     sql = f"""
         SELECT provider, month, unit, sum(quota) AS included, sum(used) AS used, sum(quantity) AS quantity,
                sum(billed) AS billed_usd, sum(gross) AS gross_usd, sum(discount) AS discount_usd

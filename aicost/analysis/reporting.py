@@ -3,7 +3,8 @@
 The ledger keeps US dollars (`cost_usd`, `estimate_usd`; a row billed in another currency keeps its own amount
 beside them). With a reporting currency other than USD (AICOST_REPORTING_CURRENCY=EUR) the read models convert
 when they read, per UTC day: a day's dollars are multiplied by the currency's units per dollar on that day, 1 / its
-dollar rate to 12 places, and the product is rounded to the nano unit. The rate of a day is the one a bill in that
+dollar rate to as many places as DECIMAL(20, p) holds (19 for EUR); the products and their sums are exact, and a
+figure read is rounded to the nano unit, as the ledger's dollars are. The rate of a day is the one a bill in that
 currency would use (aicost.sources.currency): the newest on or before it, the ECB's reference rate (cached in
 `fx_rates`) or one a user entered (an entered rate wins over the ECB's of the same day). A row billed in the
 reporting currency itself counts at its billed amount, never converted there and back.
@@ -15,6 +16,7 @@ currency at all a read is refused in one line that says how to enter one.
 
 from __future__ import annotations
 
+import decimal
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -28,7 +30,8 @@ from aicost.sources import currency
 log = logging.getLogger(__name__)
 
 USD = ledger.USD
-PER_USD_QUANTUM = Decimal(1).scaleb(-12)  # units of the reporting currency for 1 US dollar, to 12 places
+PER_USD_DIGITS = 20  # units of the reporting currency for 1 US dollar: DECIMAL(20, s), as many places as fit
+_DIVIDE = decimal.Context(prec=40)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Conversion:
 
     currency: str
     steps: tuple[Step, ...] = ()
+    places: int = 0  # of every step's per_usd
 
     @property
     def notes(self) -> list[str]:
@@ -73,11 +77,14 @@ class Conversion:
                 f"({len(self.steps)} rate{'s' if len(self.steps) != 1 else ''}; the newest: 1 {self.currency} = "
                 f"{last.usd.normalize():f} USD on {last.day}).")
 
-    def values_sql(self) -> str:
-        """The steps as an SQL table r(first_day, last_day, per_usd) to join each day on (literals we made)."""
-        rows = ", ".join(f"(DATE '{s.start.isoformat()}', DATE '{s.end.isoformat()}', "
-                         f"CAST({s.per_usd:f} AS DECIMAL(20,12)))" for s in self.steps)
-        return f"(VALUES {rows}) AS r(first_day, last_day, per_usd)"
+    def days_sql(self) -> str:
+        """The steps as an SQL table r(day, per_usd), one row per day, to join each day on by equality (literals we
+        made; the steps are expanded by the database)."""
+        steps = ", ".join(f"(DATE '{s.start.isoformat()}', DATE '{s.end.isoformat()}', "
+                          f"CAST({s.per_usd:f} AS DECIMAL({PER_USD_DIGITS},{self.places})))" for s in self.steps)
+        return (f"(SELECT CAST(g.d AS DATE) AS day, s.per_usd FROM (VALUES {steps}) AS s(first_day, last_day, per_usd)"
+                f" CROSS JOIN LATERAL generate_series(CAST(s.first_day AS TIMESTAMP), CAST(s.last_day AS TIMESTAMP),"
+                f" INTERVAL '1 day') AS g(d)) AS r")
 
 
 def code(value: str | None) -> str:
@@ -89,9 +96,16 @@ def code(value: str | None) -> str:
     return currency.code(value) or USD
 
 
-def per_usd(rate: currency.Rate) -> Decimal:
-    """Units of the rate's currency for 1 US dollar, to 12 places."""
-    return (Decimal(1) / rate.usd).quantize(PER_USD_QUANTUM, rounding=ROUND_HALF_EVEN)
+def per_usd(rate: currency.Rate, places: int) -> Decimal:
+    """Units of the rate's currency for 1 US dollar, to `places` places."""
+    return _DIVIDE.divide(Decimal(1), rate.usd).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+
+
+def places_for(rates: list[currency.Rate]) -> int:
+    """The places of units per dollar that DECIMAL(20, places) holds for every rate: 19 for EUR (0.86), 17 for JPY
+    (155), so a day's nano-dollars times it stay exact in DECIMAL(38, 9 + places)."""
+    largest = max(_DIVIDE.divide(Decimal(1), r.usd) for r in rates)
+    return PER_USD_DIGITS - max(1, len(str(int(largest))))
 
 
 def _rates(store: Store, code: str, start: date, end: date) -> list[currency.Rate]:
@@ -127,13 +141,24 @@ def conversion(store: Store, code: str, start: date, end: date) -> Conversion:
         raise InvalidInput("AICOST_REPORTING_CURRENCY", f"there is no {code} rate to report in {code}: sync (the "
                                                         f"ECB's rates are fetched then) or enter one with: aicost "
                                                         f"rates set {code} <USD for 1 {code}> --on DAY")
-    steps = []
+    steps, places = [], places_for(rates)
     for i, rate in enumerate(rates):
         first = start if i == 0 else max(rate.day, start)
         last = rates[i + 1].day - timedelta(days=1) if i + 1 < len(rates) else end
         if first <= last:
-            steps.append(Step(first, min(last, end), per_usd(rate), rate))
-    return Conversion(code, tuple(steps))
+            steps.append(Step(first, min(last, end), per_usd(rate, places), rate))
+    return Conversion(code, tuple(steps), places)
+
+
+def span(store: Store, start: date, end: date) -> tuple[date, date]:
+    """The days of [start, end] the ledger holds rows of (a period row: each of its days); [start, start] for none."""
+    first = store.scalar(f"SELECT CAST(min(bucket_start) AS DATE) FROM {ledger.TABLE}")
+    last = store.scalar(f"SELECT CAST(max(coalesce(bucket_end - INTERVAL '1 second', bucket_start)) AS DATE)"
+                        f" FROM {ledger.TABLE}")
+    if first is None:
+        return start, start
+    start = max(start, currency.as_day(first))
+    return start, max(start, min(end, currency.as_day(last)))
 
 
 def used(store: Store, code: str, start: date, end: date) -> Conversion:
@@ -143,10 +168,4 @@ def used(store: Store, code: str, start: date, end: date) -> Conversion:
     Raises:
         InvalidInput: the ledger holds no rate of the currency.
     """
-    first = store.scalar(f"SELECT CAST(min(bucket_start) AS DATE) FROM {ledger.TABLE}")
-    last = store.scalar(f"SELECT CAST(max(coalesce(bucket_end - INTERVAL '1 second', bucket_start)) AS DATE)"
-                        f" FROM {ledger.TABLE}")
-    if first is not None:
-        start = max(start, currency.as_day(first))
-        end = max(start, min(end, currency.as_day(last)))
-    return conversion(store, code, start, end)
+    return conversion(store, code, *span(store, start, end))

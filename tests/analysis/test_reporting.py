@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 
@@ -23,7 +23,6 @@ pytestmark = pytest.mark.both_backends  # each test runs on DuckDB and on a real
 
 NOVEMBER = Filters(date(2026, 11, 1), date(2026, 11, 30))
 IN_EUR = dataclasses.replace(NOVEMBER, currency="EUR")
-NANO = Decimal("0.000000001")
 
 
 def _cost(day: date, usd: str, **extra) -> dict:
@@ -36,11 +35,11 @@ def _rates(store, *pairs: tuple[date, str]) -> None:
     currency.store_rates(store, [currency.Rate("EUR", Decimal(usd), day, currency.ENTERED) for day, usd in pairs])
 
 
-def _in_eur(usd: str, rate: str) -> Decimal:
-    """What a day's dollars are in EUR: times 1/rate to 12 places, rounded to the nano unit (half away from zero,
-    as both databases cast)."""
-    per_usd = (1 / Decimal(rate)).quantize(Decimal("1e-12"))
-    return (Decimal(usd) * per_usd).quantize(NANO, rounding=ROUND_HALF_UP)
+def _in_eur(usd: str, rate: str, places: int = 19) -> Decimal:
+    """What a day's dollars are in EUR: times 1/rate to 19 places (what DECIMAL(20, 19) holds), exactly, then to
+    the nano unit as read."""
+    per_usd = (Decimal(1) / Decimal(rate)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    return ledger.money(Decimal(usd) * per_usd)
 
 
 def test_each_day_is_converted_at_its_own_rate_exactly(store):
@@ -194,3 +193,12 @@ def test_alerts_say_a_budgets_amounts_in_its_currency(store):
     due = alerts.due(store, Settings(reporting_currency="EUR", ecb_url=""), date(2026, 11, 5))
     assert [(a.subject, a.body) for a in due] == [
         ("Budget 'AI': 50% reached", "€50.00 of €100.00 spent (50%) on all spend, month 2026-11 (UTC).")]
+
+
+@pytest.mark.parametrize("code, usd, per_usd", [("JPY", "0.0064", "156.25"), ("IDR", "0.0000625", "16000"),
+                                                ("GBP", "1.28", "0.78125")])
+def test_large_amounts_convert_exactly_in_currencies_of_any_size(store, code, usd, per_usd):
+    store.upsert([_cost(date(2026, 11, d), "999999.999999999") for d in range(1, 31)])
+    currency.store_rates(store, [currency.Rate(code, Decimal(usd), date(2026, 11, 1), currency.ENTERED)])
+    total = queries.total_spend(store, dataclasses.replace(NOVEMBER, currency=code))
+    assert total == ledger.money(30 * Decimal("999999.999999999") * Decimal(per_usd))
