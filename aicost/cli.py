@@ -10,7 +10,7 @@ from datetime import date
 
 from aicost import commands, redact
 from aicost import sources as providers
-from aicost.config.settings import get_settings
+from aicost.config.settings import get_settings, secret_values
 from aicost.errors import AicostError
 
 
@@ -41,12 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _mask_keys_in_logs() -> None:
-    """Every key the settings hold is masked in whatever is logged (even if a library logs an error body)."""
+    """Every key and secret the settings hold is masked in whatever is logged (even if a library logs an error
+    body, or a webhook's URL, which is its credential)."""
     try:
         settings = get_settings()
     except AicostError:
         return  # the command reports the bad setting itself
-    redact.install(providers.secrets(settings))
+    redact.install([*providers.secrets(settings), *secret_values(settings)])
 
 
 def main(argv: list[str] | None = None) -> int:

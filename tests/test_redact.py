@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from aicost import redact
+from aicost import cli, redact
 from aicost.config.settings import Settings
 from aicost.sources import sync
 from tests import fakeprovider
@@ -72,3 +72,23 @@ def test_the_cli_prints_and_logs_no_key_however_it_comes_back(cli, fake, store):
     assert out.returncode == 1 and "authentication failed" in out.stdout + out.stderr
     assert _leaks(out.stdout + out.stderr, fakeprovider.OPENAI_KEY) == []
     assert _leaks(str(sync.recent_runs(store).to_dict("records")), fakeprovider.OPENAI_KEY) == []
+
+
+def test_the_cli_masks_the_webhook_url_and_the_smtp_password_in_its_log(monkeypatch):
+    hook = "https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/c0ffeec0ffeec0ffeec0ffee"
+    monkeypatch.setenv("AICOST_ALERT_WEBHOOK_URL", hook)
+    monkeypatch.setenv("AICOST_SMTP_PASSWORD", "correct-horse-battery-staple")
+    root = logging.getLogger()
+    handler = logging.StreamHandler()
+    root.addHandler(handler)
+    try:
+        cli._mask_keys_in_logs()
+        # urllib3 logs a request's path at DEBUG: the webhook's path is its credential
+        record = logging.LogRecord("urllib3", logging.DEBUG, __file__, 1, '%s "POST %s HTTP/1.1" 200 %s',
+                                   (hook[:23], hook[23:], "login correct-horse-battery-staple"), None)
+        assert all(f.filter(record) for f in handler.filters)
+        shown = record.getMessage()
+        assert _leaks(shown, hook[23:]) == [] and _leaks(shown, "correct-horse-battery-staple") == []
+        assert "...ffee" in shown and "...aple" in shown
+    finally:
+        root.removeHandler(handler)

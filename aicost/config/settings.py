@@ -15,7 +15,7 @@ from aicost.config.paths import DEFAULT_DATABASE_URL, DEFAULT_SECRETS_FILE, ROOT
 from aicost.config.secrets import SecretsFile
 from aicost.errors import AicostError, InvalidInput
 
-__all__ = ["DEFAULT_DATABASE_URL", "DEFAULT_SECRETS_FILE", "ROOT", "Settings", "get_settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "DEFAULT_SECRETS_FILE", "ROOT", "Settings", "get_settings", "secret_values"]
 
 
 class Settings(BaseSettings):
@@ -161,6 +161,13 @@ class _SavedKeys(PydanticBaseSettingsSource):
             except AicostError as exc:  # edited by hand into something unusable: warn, run without the channel
                 log.warning("the saved %s settings are not used: %s", channel, exc)
         return out
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """The value of every secret setting (the admin keys, a cloud's secret, the webhook URL, the SMTP password, the
+    dashboard's password hash), to mask wherever text is logged."""
+    values = (getattr(settings, name) for name in type(settings).model_fields)
+    return [v.get_secret_value().strip() for v in values if isinstance(v, SecretStr) and v.get_secret_value().strip()]
 
 
 def get_settings(**overrides) -> Settings:
