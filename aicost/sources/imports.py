@@ -234,6 +234,12 @@ _MERGE_KEY = tuple(k for k in ledger.KEY if k != "entry_id")
 _FIELD = {"cost_usd": "cost", "estimate_usd": "cost", "gross_usd": "gross_usd", "amount": "cost"}  # how formats name these fields
 
 
+def _currency(value) -> str:
+    """A line's currency as merging compares it: US dollars however written ("", "usd", None)."""
+    text = (value or "").strip().upper() if isinstance(value, str) else ""
+    return text if text and text != ledger.USD else ledger.USD
+
+
 class _Merger:
     """Rows of one natural key in one file (minute- or hour-level exports, several users) become one day row,
     merged as the lines are read (only the merged rows are held); a sum over what one row may hold is a problem
@@ -243,6 +249,7 @@ class _Merger:
         self.ceiling = ceiling
         self.merged: dict[tuple, dict] = {}
         self.numbers: dict[tuple, list[int]] = {}
+        self.mixed: dict[tuple, set[str]] = {}  # keys whose lines name different currencies
 
     def add(self, number: int, row: dict) -> None:
         full = ledger.complete(row)  # raises InvalidInput for a value past what the ledger holds
@@ -255,6 +262,8 @@ class _Merger:
         first = self.numbers[key]
         self.numbers[key] = [*first, number] if isinstance(first, list) else [first, number]
         into = dict(zip(ledger.NAMES, held, strict=True))
+        if _currency(into["currency"]) != _currency(full["currency"]):  # amounts of two currencies never add up
+            self.mixed.setdefault(key, {_currency(into["currency"])}).add(_currency(full["currency"]))
         for m in _SUMMED:
             if full[m] is not None:
                 into[m] = (into[m] or 0) + full[m]
@@ -280,6 +289,11 @@ class _Merger:
             row = dict(zip(ledger.NAMES, values, strict=True))
             numbers = self.numbers[key] if isinstance(self.numbers[key], list) else [self.numbers[key]]
             lines = ", ".join(map(str, numbers))
+            if key in self.mixed:
+                out.append((numbers[0], "currency", f"rows {lines} are one day and key but in different currencies "
+                                                    f"({', '.join(sorted(self.mixed[key]))}): their amounts cannot be "
+                                                    "added; give each its own day or key, or one currency"))
+                continue
             for name in _SUMMED_MONEY:
                 if row[name] is not None and abs(row[name]) > self.ceiling:
                     out.append((numbers[0], _FIELD.get(name, name),

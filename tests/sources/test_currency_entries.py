@@ -109,3 +109,22 @@ def test_the_page_takes_a_currency_and_reconciliation_shows_the_rate(app_test, s
     tables = [d.value for d in page.dataframe if "Currency" in d.value.columns]
     assert tables and tables[0]["Billed"].tolist() == ["EUR 10.00"] and tables[0]["In USD"].tolist() == ["$11.00"]
     assert tables[0]["Rates"].tolist() == ["1 EUR = 1.1 USD"] and tables[0]["Source"].tolist() == ["entered rate"]
+
+
+def test_lines_of_one_day_and_key_in_different_currencies_are_refused_not_added(cli, store, tmp_path):
+    currency.store_rates(store, [currency.Rate("EUR", Decimal("1.16"), DAY - timedelta(days=40), currency.ENTERED)])
+    before = _rows(store)
+    f = tmp_path / "invoices.csv"
+    f.write_text(f"date,provider,cost_usd,currency\n{DAY},Mistral,100.00,EUR\n{DAY},Mistral,50.00,usd\n"
+                 f"{DAY},Groq,1.00,\n{DAY},Groq,2.00,USD\n")  # Groq's two lines are both dollars: they add up
+    out = cli("import", str(f))
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert ("rows 2, 3 are one day and key but in different currencies (EUR, USD): their amounts cannot be added"
+            in out.stderr)
+    assert _rows(store) == before
+    f.write_text(f"date,provider,cost_usd,currency\n{DAY},Mistral,100.00,EUR\n{DAY},Mistral,50.00,eur\n"
+                 f"{DAY},Groq,1.00,\n{DAY},Groq,2.00,USD\n")
+    assert cli("import", str(f)).returncode == 0
+    rows = store.frame("SELECT provider, amount, currency, cost_usd FROM usage ORDER BY provider")
+    assert [Decimal(str(v)) for v in rows["cost_usd"]] == [Decimal("3.00"), Decimal("174.00")]
+    assert Decimal(str(rows["amount"][1])) == Decimal("150.00") and rows["currency"][1] == "EUR"
