@@ -16,6 +16,7 @@ from aicost.analysis import anomalies
 from aicost.config.settings import get_settings
 from aicost.delivery import scheduler
 from aicost.errors import AicostError
+from aicost.sources import keys, registry
 from pages import palette, ui
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,12 @@ def _when(value) -> str | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
 
 
+def _how_to_set_up(slug: str) -> str:
+    """What turns a provider's sync on, in words: its admin key, or a cloud's one setting (it has no admin key)."""
+    source = registry.get(slug)
+    return f": set {keys.env_name(slug)}" if source is not None and source.credentials else ": set its admin key"
+
+
 def freshness_table(newest: pd.DataFrame, synced: pd.DataFrame, configured: tuple[str, ...] | None = None) -> pd.DataFrame:
     """How fresh each provider's data is, as a table of words (Overview; the Sync page adds whether a key is set).
 
@@ -79,7 +86,7 @@ def freshness_table(newest: pd.DataFrame, synced: pd.DataFrame, configured: tupl
         elif attempt:
             sync_text = f"never succeeded (last try {attempt})"
         else:
-            sync_text = "not synced yet" + ("" if configured and slug in configured else ": set its admin key")
+            sync_text = "not synced yet" + ("" if configured and slug in configured else _how_to_set_up(slug))
         row = {"Provider": ui.provider_name(slug)}
         if configured is not None:
             row["Key set"] = "yes" if slug in configured else ("no" if run else "—")

@@ -14,6 +14,9 @@ def test_sync_now_syncs_every_provider_and_shows_freshness(app_test, provider_en
     assert not at.exception
     assert at.dataframe[0].value["Last attempt (UTC)"].tolist() == ["never"] * 9  # the clouds too, not set up here
     assert any("Not configured: AWS Bedrock (AICOST_AWS_ACCOUNT)" in c.value for c in at.caption)
+    sync_words = at.dataframe[0].value.set_index("Provider")["Last sync (UTC)"]
+    assert sync_words["AWS Bedrock"] == "not synced yet: set AICOST_AWS_ACCOUNT"  # a cloud has no admin key
+    assert sync_words["Azure OpenAI"] == "not synced yet: set AICOST_AZURE_SCOPE"
     at.button(key="sync_now").click().run()
     assert not at.exception
     assert [s.label for s in at.status] == ["OpenAI: done", "Anthropic: done", "OpenRouter: done",
