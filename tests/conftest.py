@@ -323,6 +323,7 @@ def ce_fake(ce_server):
         ce_server.faults.clear()
         ce_server.denied = False
         ce_server.page_days = 10
+        ce_server.estimated_from = None
         ce_server.requests.clear()
         ce_server.signed_by.clear()
 

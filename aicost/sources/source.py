@@ -62,6 +62,7 @@ class Shape:
     mistakes: tuple[tuple[str, str], ...] = ()  # (prefix, what that key is)
 
 
+PROVISIONAL_DAYS = 62  # a provisional day older than this is left as synced (AWS closes a month within days)
 SAME = "same"  # Source.genai_id: the genai-prices provider id is the slug itself
 
 
@@ -88,6 +89,8 @@ class Source:
     credentials: a cloud's billing export or cost API, read with the cloud's own credential chain (no admin key):
         the name of the setting that turns it on and says what it reads (`<prefix>_<credentials>`, e.g. Google's
         "billing_table"); its client is built as Class(settings, sleep=) and finds its credentials itself.
+    provisional: the note its rows carry while the provider may still revise them (AWS's Estimated days of a month
+        not closed); a sync reaches back to the oldest such day (at most PROVISIONAL_DAYS), so they become final.
     """
 
     slug: str
@@ -106,6 +109,7 @@ class Source:
     options: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     credentials: str | None = None
+    provisional: str | None = None
 
     @property
     def prefix(self) -> str:

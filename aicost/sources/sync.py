@@ -21,6 +21,7 @@ from aicost.ledger import coverage
 from aicost.ledger.spool import Spool
 from aicost.ledger.store import Scope, Store, UpsertResult
 from aicost.sources import Window, catalog, currency, keys, registry
+from aicost.sources.source import PROVISIONAL_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +114,24 @@ def plan_window(store: Store, provider: str, settings, *, since: date | None = N
             since = on - timedelta(days=settings.first_sync_days - 1)
         else:
             since = newest - timedelta(days=settings.sync_lookback_days)
+            since = min(since, oldest_provisional_day(store, provider, on) or since)
         since = min(since, until)
     if since > until:
         raise InvalidInput("--since", f"{since} is after --until {until}")
     return Window(since, until)
+
+
+def oldest_provisional_day(store: Store, provider: str, on: date) -> date | None:
+    """The oldest day (within PROVISIONAL_DAYS of `on`) whose synced rows the provider may still revise, by the
+    note its rows carry then (AWS's Estimated days); None for none or a provider that has no such note."""
+    source = registry.get(provider)
+    if source is None or not source.provisional:
+        return None
+    day = store.scalar(f"SELECT CAST(min(bucket_start) AS DATE) FROM {ledger.TABLE} WHERE provider = :p"
+                       f" AND source = 'api' AND bucket_start >= :floor AND note LIKE :n",
+                       {"p": provider, "floor": datetime.combine(on - timedelta(days=PROVISIONAL_DAYS), datetime.min.time()),
+                        "n": f"%{source.provisional}%"})
+    return None if day is None else currency.as_day(day)
 
 
 def reachable(name: str, window: Window, on: date) -> tuple[Window | None, str | None]:

@@ -49,6 +49,7 @@ class Line:
 @dataclass
 class FakeCostExplorer(JSONServer):
     lines: list[Line] = field(default_factory=list)
+    estimated_from: date | None = None  # days from this one are Estimated (None: the suite's month, not closed)
     faults: list[tuple[int, dict]] = field(default_factory=list)
     denied: bool = False
     page_days: int = 10
@@ -130,7 +131,7 @@ class FakeCostExplorer(JSONServer):
                 "Total": {} if group_by else _metrics([x for g in groups.values() for x in g], metrics),
                 "Groups": [{"Keys": list(keys), "Metrics": _metrics(group, metrics)}
                            for keys, group in sorted(groups.items())] if group_by else [],
-                "Estimated": first >= days.TODAY.replace(day=1)})
+                "Estimated": first >= (self.estimated_from or days.TODAY.replace(day=1))})
         out = {"GroupDefinitions": [{"Type": "DIMENSION", "Key": key} for key in group_by],
                "ResultsByTime": results, "DimensionValueAttributes": []}
         if offset + self.page_days < len(buckets):

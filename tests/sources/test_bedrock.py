@@ -7,10 +7,11 @@ AICOST_AWS_ENDPOINT_URL with dummy credentials from the environment (no ~/.aws i
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import boto3
+import pandas as pd
 import pytest
 from botocore.stub import Stubber
 
@@ -297,3 +298,26 @@ def test_it_is_synced_only_when_the_account_is_set(ce_fake, aws_env):
     assert sources.is_configured(_settings(ce_fake), NAME)
     assert NAME in sync.configured(_settings(ce_fake)) and NAME in sources.NAMES
     assert sync.choose(Settings(), [NAME])[1][0].error == "not configured: set AICOST_AWS_ACCOUNT"
+
+
+def test_days_aws_still_estimated_are_fetched_again_until_final(store, ce_fake, aws_env):
+    # synced daily up to 23 November: 1-23 November are Estimated (the month is open); October's days are final
+    ce_fake.fill(date(2026, 10, 1), date(2026, 12, 2))
+    ce_fake.estimated_from = date(2026, 11, 1)
+    first = sync.sync_provider(store, _settings(ce_fake), NAME, since=date(2026, 10, 20), until=date(2026, 11, 23),
+                               sleep=NO_WAIT)
+    assert first.ok, first.error
+    noted = store.frame("SELECT DISTINCT CAST(bucket_start AS DATE) AS day FROM usage WHERE note = :n ORDER BY 1",
+                        {"n": "AWS estimate, not final"})["day"].tolist()
+    assert [pd.Timestamp(d).date() for d in noted] == [date(2026, 11, d) for d in range(1, 24)]
+    # the next day's sync reaches back to 1 November, past the 3-day lookback (20 November)
+    assert sync.plan_window(store, NAME, _settings(ce_fake), on=date(2026, 11, 24)).since == date(2026, 11, 1)
+    # December: AWS closed November; the next sync reads November again and its days are final
+    ce_fake.estimated_from = date(2026, 12, 1)
+    again = sync.sync_provider(store, _settings(ce_fake), NAME, on=date(2026, 12, 2), sleep=NO_WAIT)
+    assert again.ok and again.window.since == date(2026, 11, 1)
+    assert store.scalar("SELECT count(*) FROM usage WHERE note = :n AND bucket_start < :d",
+                        {"n": "AWS estimate, not final", "d": datetime(2026, 12, 1)}) == 0
+    assert _api_total(store) == ce_fake.billed(date(2026, 10, 20), date(2026, 12, 2))
+    # only December's days are estimated now: the plain lookback reaches further than they do
+    assert sync.plan_window(store, NAME, _settings(ce_fake), on=date(2026, 12, 3)).since == date(2026, 11, 29)

@@ -12,6 +12,6 @@ SOURCE = Source(
     help="Models bought through AWS (Claude, Nova, Llama ... on Amazon Bedrock) are on the AWS bill. Set "
          "AICOST_AWS_ACCOUNT to `all` (or an account id) and give aicost AWS credentials allowed "
          "ce:GetCostAndUsage (environment, a profile, or the role it runs with) to sync them from Cost Explorer.",
-    setting="aws", credentials="account",
+    setting="aws", credentials="account", provisional="AWS estimate, not final",
     client="aicost.sources.bedrock.client:Bedrock",
 )

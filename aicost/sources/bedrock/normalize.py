@@ -20,13 +20,13 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from aicost import ledger
 from aicost.errors import InvalidResponse
-from aicost.sources.bedrock import models
+from aicost.sources.bedrock import SOURCE, models
 from aicost.sources.normalize import WIDTH, number
 
 PROVIDER = "aws-bedrock"
 ORIGIN = "ce:GetCostAndUsage"
 UNBLENDED, AMORTIZED, QUANTITY = "UnblendedCost", "AmortizedCost", "UsageQuantity"
-ESTIMATED = "AWS estimate, not final"
+ESTIMATED = SOURCE.provisional  # a sync reaches back to the oldest day still so noted
 
 _TOKEN_UNIT = re.compile(r"(?:(\d*)([km]))?tokens?")  # "tokens", "1K tokens", "1M Tokens" (spaces removed)
 _COUNT_UNITS = frozenset({"units", "unit", "count"})
