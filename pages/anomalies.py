@@ -18,7 +18,7 @@ settings = get_settings()
 st.caption(
     "Each UTC day's spend per provider and per model against the median of the same kind of day (weekday or "
     f"weekend) over the {anomalies.BASELINE_DAYS} days before it. A day is flagged when it is at least "
-    f"*sensitivity* robust deviations (scaled MAD) above that median, 50% and {ui.money(1)} above it, and above every day of "
+    f"*sensitivity* robust deviations (scaled MAD) above that median, 50% and {'$1' if ui.currency() == 'USD' else 'the worth of $1'} above it, and above every day of "
     f"its baseline. A series needs {settings.anomaly_min_history_days} days of history first. A model's spend is "
     "billed cost where the bill names the model, else the token estimate of its billed usage.")
 

@@ -47,19 +47,22 @@ for s in statuses:
         if not s.matched:
             st.warning(f"This budget watches nothing: no {b.scope} {b.scope_value!r} in the ledger, so it counts "
                        "nothing. Edit it and pick what it should watch from the list (or delete it).")
-        over = s.spent - b.amount_usd
-        text = f"{money(s.spent)} of {money(b.amount_usd)} ({s.share * 100:.0f}%)"
-        if over > 0:
-            text = f":red[**Over budget by {money(over)}**] · {text}"
-        ui.budget_bar(s.share, text)
-        runs_out = s.projection.runs_out_on(b.amount_usd)
-        line = f"Forecast for {s.end}: {money(s.projection.projected)} ({money(s.projection.low)} – " \
-               f"{money(s.projection.high)})."
-        if s.projected_over > 0 and over <= 0:
-            line += f" **On track to exceed by {money(s.projected_over)}**"
-            line += f", reaching the amount on {runs_out} (UTC)." if runs_out else "."
-        st.markdown(line)
-        st.caption(s.projection.explanation)
+        if s.problem:
+            st.error(f"This budget's spend cannot be read: {s.problem}")
+        else:
+            over = s.spent - b.amount_usd
+            text = f"{money(s.spent)} of {money(b.amount_usd)} ({s.share * 100:.0f}%)"
+            if over > 0:
+                text = f":red[**Over budget by {money(over)}**] · {text}"
+            ui.budget_bar(s.share, text)
+            runs_out = s.projection.runs_out_on(b.amount_usd)
+            line = f"Forecast for {s.end}: {money(s.projection.projected)} ({money(s.projection.low)} – " \
+                   f"{money(s.projection.high)})."
+            if s.projected_over > 0 and over <= 0:
+                line += f" **On track to exceed by {money(s.projected_over)}**"
+                line += f", reaching the amount on {runs_out} (UTC)." if runs_out else "."
+            st.markdown(line)
+            st.caption(s.projection.explanation)
         if st.session_state.get("budget_deleting") == b.budget_id:
             st.warning(f"Delete the budget {b.name!r}? Its alert history stays in the log.")
             yes, no = st.columns(2)

@@ -124,7 +124,7 @@ if not foreign.empty:
                       for a, b in zip(foreign["first_rate_day"], foreign["last_rate_day"], strict=True)],
         "Source": foreign["source"], "Rows": foreign["rows"].map(display.count),
     }), hide_index=True, width="stretch")
-    ui.downloads(foreign, "currencies", f)
+    ui.downloads(foreign, "currencies", f, dollars=True)
 
 def _width(width: str) -> str:
     """A bucket's length in words: 1h -> "an hour", 1d -> "a day", 30d -> "30 days"."""

@@ -128,11 +128,22 @@ def read(name: str, *args):
     return _read(store().url.render_as_string(hide_password=False), name, *args)
 
 
-def downloads(frame, name: str, period: queries.Filters, *, key: str | None = None) -> None:
-    """CSV and JSON download buttons for a table as shown (raw values: numbers stay numbers, CSV formula-safe);
-    the file name carries the UTC days it covers: aicost-models-20261101-20261130.csv."""
+def as_downloaded(frame, name: str, period: queries.Filters, *, dollars: bool = False):
+    """A table as its download holds it, and the file's name without extension: aicost-models-20261101-20261130.
+    Amounts in a reporting currency other than USD say so in their columns and the file name (cost_eur,
+    aicost-models-eur-...); `dollars`: the table holds the ledger's US dollars whatever the reporting currency."""
+    if not dollars and period.currency != reporting.USD:
+        code = period.currency.lower()
+        frame = frame.rename(columns=lambda c: "_".join(code if part == "usd" else part for part in str(c).split("_")))
+        name = f"{name}-{code}"
+    return frame, f"aicost-{name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+
+
+def downloads(frame, name: str, period: queries.Filters, *, key: str | None = None, dollars: bool = False) -> None:
+    """CSV and JSON download buttons for a table as shown (raw values: numbers stay numbers, CSV formula-safe),
+    named and labelled by as_downloaded."""
     key = key or name
-    stem = f"aicost-{name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    frame, stem = as_downloaded(frame, name, period, dollars=dollars)
     with st.container(horizontal=True, gap="small"):
         st.download_button("CSV", data=lambda: export.frame_csv(frame), file_name=f"{stem}.csv",
                            mime="text/csv", key=f"dl-{key}-csv", icon=":material/download:", on_click="ignore")

@@ -115,6 +115,9 @@ def budget_progress(today) -> None:
     for s in statuses:
         b = s.budget
         money = functools.partial(display.money, currency=b.currency)  # a budget counts in its own currency
+        if s.problem:
+            st.warning(f"**{b.name}**: its spend cannot be read: {s.problem}")
+            continue
         over = f" · on track to exceed by {money(s.projected_over)}" if s.projected_over > 0 else ""
         text = (f"**{b.name}** ({b.scope_label}, {s.label} UTC): {money(s.spent)} of {money(b.amount_usd)} "
                 f"({s.share * 100:.0f}%) · forecast {money(s.projection.projected)}{over}")

@@ -8,6 +8,7 @@ monthly invoice or a model used once a week are not anomalies, and a series with
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from aicost.analysis import queries
+from aicost.analysis import queries, reporting
 from aicost.ledger.store import Store
 
 BASELINE_DAYS = 56
@@ -34,6 +35,7 @@ class Rules:
     min_history_days: int = 14
     min_rise: float = MIN_RISE
     min_usd: float = MIN_USD
+    dollar: float = 1.0  # one US dollar in the currency the series are in: the floors above are in dollars
 
     @classmethod
     def from_settings(cls, settings) -> Rules:
@@ -69,9 +71,9 @@ def flags(values: dict[date, float], first: date, last: date, rules: Rules = Rul
         if history_days >= rules.min_history_days and len(same) >= MIN_SAME_KIND:
             med = statistics.median(same)
             mad = 1.4826 * statistics.median(abs(x - med) for x in same)
-            scale = max(mad, 0.1 * abs(med), 0.01)
+            scale = max(mad, 0.1 * abs(med), 0.01 * rules.dollar)
             score = (v - med) / scale
-            if (score >= rules.sensitivity and v >= med * (1 + rules.min_rise) and v - med >= rules.min_usd
+            if (score >= rules.sensitivity and v >= med * (1 + rules.min_rise) and v - med >= rules.min_usd * rules.dollar
                     and v > max(same)):
                 out.append(Flag(day, v, med, score))
         day += timedelta(days=1)
@@ -107,9 +109,11 @@ def daily_series(store: Store, start: date, end: date, levels: tuple[str, ...] =
 def detect(store: Store, end: date, days: int = 90, rules: Rules = Rules(),
            levels: tuple[str, ...] = LEVELS, currency: str = "USD") -> pd.DataFrame:
     """Anomalies in the `days` UTC days up to end, newest first, as a frame of COLUMNS (money as Decimal, in
-    `currency`, the reporting currency: min_usd is then 1 unit of it); only the levels asked for (the Overview
-    marks providers' days only)."""
+    `currency`, the reporting currency; the rules' dollar floors are converted at the window's newest rate); only
+    the levels asked for (the Overview marks providers' days only)."""
     first = end - timedelta(days=days - 1)
+    if currency != reporting.USD:  # the dollar floors in the currency, at the newest rate of the window
+        rules = dataclasses.replace(rules, dollar=float(reporting.conversion(store, currency, end, end).steps[-1].per_usd))
     rows = []
     series = daily_series(store, first - timedelta(days=BASELINE_DAYS), end, levels, currency)
     for (level, provider, model), values in series.items():

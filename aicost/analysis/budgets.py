@@ -267,6 +267,7 @@ class Status:
     projection: forecast.Forecast
     crossed: tuple[int, ...] = field(default=())
     matched: bool = True  # the ledger holds what the budget watches; False: it watches nothing (a typo, an old id)
+    problem: str = ""  # why its spend cannot be read (no rate of its currency): then it counts nothing, says so
 
     @property
     def share(self) -> Decimal:
@@ -281,7 +282,12 @@ class Status:
 def status(store: Store, budget: Budget, today: date) -> Status:
     """The budget's period holding today (UTC): spend through today and the projection to the period's end."""
     start, end = period_bounds(budget.period, today)
-    projection = forecast.project(store, budget.filters(start, end), today)
+    try:
+        projection = forecast.project(store, budget.filters(start, end), today)
+    except InvalidInput as exc:  # no rate of the budget's currency: this budget says so, the others still count
+        empty = forecast.from_history(start, end, today, Decimal(0), {}, currency=budget.currency)
+        return Status(budget, start, end, period_label(budget.period, today), Decimal(0), empty,
+                      matched=watches_something(store, budget), problem=str(exc))
     spent = projection.spent  # through today: today's spend so far counts
     share = spent / budget.amount_usd
     crossed = tuple(t for t in budget.thresholds if share * 100 >= t)

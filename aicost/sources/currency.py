@@ -290,33 +290,50 @@ def last_working_day(today: date) -> date:
 
 
 def refresh_reporting(store: Store, settings, today: date, *, sleep: Callable[[float], None] = time.sleep) -> str:
-    """Fetch the ECB's rates of the reporting currency (aicost.analysis.reporting) that the ledger's days lack, in
-    one request at most: from the day after the newest cached rate (or from before the ledger's first day) up to
-    today. Returns "" or one line saying why they could not be fetched (figures then use the newest rate known)."""
-    code_ = code(settings.reporting_currency) or ledger.USD
+    """Fetch the ECB's rates that the ledger's days lack for the reporting currency (aicost.analysis.reporting) and
+    every budget's own currency, one request at most each: from the day after the newest cached rate (or from
+    before the ledger's first day) up to today. Returns "" or one line saying which could not be fetched and why
+    (figures then use the newest rate known); it never raises for a fetch or a ledger write that failed."""
     url = (settings.ecb_url or "").strip()
-    if code_ == ledger.USD or not url:
+    if not url:
         return ""
-    first = store.scalar(f"SELECT CAST(min(bucket_start) AS DATE) FROM {ledger.TABLE}")
+    problems = []
+    try:
+        wanted = _reported(store, settings)
+        first = store.scalar(f"SELECT CAST(min(bucket_start) AS DATE) FROM {ledger.TABLE}") if wanted else None
+    except AicostError as exc:
+        return f"The ECB's rates were not looked up: {exc}."
     if first is None:
         return ""
-    first = as_day(first) - timedelta(days=FETCH_MARGIN_DAYS)
-    oldest = store.scalar(f"SELECT min(day) FROM {TABLE} WHERE currency = :c AND source = :s",
-                          {"c": code_, "s": ECB})
-    newest = store.scalar(f"SELECT max(day) FROM {TABLE} WHERE currency = :c AND source = :s",
-                          {"c": code_, "s": ECB})
+    for code_ in wanted:
+        try:
+            _refresh(store, settings, url, code_, as_day(first) - timedelta(days=FETCH_MARGIN_DAYS), today, sleep)
+        except AicostError as exc:
+            log.warning("%s rates not fetched: %s", code_, exc)
+            problems.append(f"{code_} ({exc})")
+    return f"The ECB's rates could not be fetched: {'; '.join(problems)}; the newest rates known are used." \
+        if problems else ""
+
+
+def _reported(store: Store, settings) -> list[str]:
+    """The currencies figures are read in: the reporting currency and every budget's (US dollars need no rate)."""
+    budgets = store.frame("SELECT DISTINCT currency FROM budgets WHERE currency IS NOT NULL")["currency"]
+    codes = {code(settings.reporting_currency), *(code(c) for c in budgets)}
+    return sorted(c for c in codes if c and c != ledger.USD)
+
+
+def _refresh(store: Store, settings, url: str, code_: str, first: date, today: date,
+             sleep: Callable[[float], None]) -> None:
+    oldest = store.scalar(f"SELECT min(day) FROM {TABLE} WHERE currency = :c AND source = :s", {"c": code_, "s": ECB})
+    newest = store.scalar(f"SELECT max(day) FROM {TABLE} WHERE currency = :c AND source = :s", {"c": code_, "s": ECB})
     if oldest is not None and as_day(oldest) <= first + timedelta(days=STALE_DAYS):
         if as_day(newest) >= last_working_day(today):
-            return ""  # as new as the ECB has (today's rate is published in the afternoon, CET)
+            return  # as new as the ECB has (today's rate is published in the afternoon, CET)
         first = as_day(newest) + timedelta(days=1)
     ecb = ECBRates(url, timeout=settings.request_timeout_seconds, max_retries=settings.max_retries, sleep=sleep)
     try:
         rates = ecb.fetch([code_], first, today)
-    except AicostError as exc:
-        log.warning("%s rates not fetched: %s", code_, exc)
-        return f"The ECB's {code_} rates could not be fetched ({exc}): the newest rate known is used."
     finally:
         ecb.close()
     store_rates(store, rates)
     log.info("%s rates fetched from the ECB: %d day(s) from %s to %s", code_, len(rates), first, today)
-    return ""

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 
 from aicost import ledger
-from aicost.analysis import budgets, forecast, queries, reporting
+from aicost.analysis import anomalies, budgets, forecast, queries, reporting
 from aicost.analysis.queries import Filters
 from aicost.config.settings import Settings
 from aicost.delivery import alerts
@@ -153,7 +153,7 @@ def test_the_ecbs_rates_of_the_reporting_currency_are_fetched_once(store, ecb_fa
     assert len(ecb_fake.requests) == 2 and "startPeriod=2026-11-27" in ecb_fake.requests[1]
     ecb_fake.faults.extend([(503, {}, "down")] * 5)
     line = currency.refresh_reporting(store, settings, date(2026, 12, 2), sleep=lambda s: None)
-    assert line.startswith("The ECB's EUR rates could not be fetched") and "\n" not in line
+    assert line.startswith("The ECB's rates could not be fetched: EUR (") and "\n" not in line
     assert queries.total_spend(store, IN_EUR) == expected  # the rates known still serve
 
 
@@ -202,3 +202,30 @@ def test_large_amounts_convert_exactly_in_currencies_of_any_size(store, code, us
     currency.store_rates(store, [currency.Rate(code, Decimal(usd), date(2026, 11, 1), currency.ENTERED)])
     total = queries.total_spend(store, dataclasses.replace(NOVEMBER, currency=code))
     assert total == ledger.money(30 * Decimal("999999.999999999") * Decimal(per_usd))
+
+
+def test_a_budget_in_a_currency_with_no_rate_says_so_and_the_others_still_count(store, ecb_fake):
+    store.upsert([_cost(date(2026, 11, d), "11.60") for d in range(1, 6)])
+    pounds = budgets.create(store, budgets.validate("Pounds", "month", "total", "", "100", currency="GBP"))
+    dollars = budgets.create(store, budgets.validate("Dollars", "month", "total", "", "100", "50", False))
+    by_name = {s.budget.name: s for s in budgets.statuses(store, date(2026, 11, 5))}
+    assert "there is no GBP rate" in by_name["Pounds"].problem and by_name["Pounds"].spent == 0
+    assert by_name["Dollars"].problem == "" and by_name["Dollars"].crossed == (50,)
+    due = alerts.due(store, Settings(ecb_url=""), date(2026, 11, 5))
+    assert [a.subject for a in due] == ["Budget 'Dollars': 50% reached"]  # the alert check still runs
+    # a sync's rate refresh fetches the budget's currency too, though the reporting currency is USD
+    settings = Settings(ecb_url=ecb_fake.base_url, max_retries=1)
+    assert currency.refresh_reporting(store, settings, date(2026, 11, 5), sleep=lambda s: None) == ""
+    assert len(ecb_fake.requests) == 1 and "/D.GBP+USD.EUR" in ecb_fake.requests[0]
+    assert budgets.status(store, pounds, date(2026, 11, 5)).spent > 0
+    assert dollars.currency == "USD"
+
+
+def test_anomaly_floors_are_worth_a_dollar_in_any_currency(store):
+    # 28 quiet days of $0.20, then $0.90: 4.5x the usual but under a dollar above it, so not an anomaly
+    store.upsert([_cost(date(2026, 10, 1) + timedelta(days=i), "0.20") for i in range(56)]
+                 + [_cost(date(2026, 11, 26), "0.90")])
+    currency.store_rates(store, [currency.Rate("JPY", Decimal("0.0064"), date(2026, 9, 1), currency.ENTERED)])
+    for code in ("USD", "JPY"):  # ¥109 above ¥31: still under ¥156.25, a dollar
+        found = anomalies.detect(store, date(2026, 11, 26), days=1, levels=("provider",), currency=code)
+        assert found.empty, code

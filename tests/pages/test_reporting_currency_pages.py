@@ -98,3 +98,20 @@ def test_a_budget_is_made_in_the_reporting_currency_and_keeps_it(app_test, store
     text = " ".join(m.value for m in at.markdown)
     assert "€100.00 of €200.00 (50%)" in text  # $116 at 1.16
     assert "$116.00 of $500.00 (23%)" in text  # the dollar budget still counts dollars
+
+
+def test_a_tables_download_names_the_currency_its_amounts_are_in(store, in_eur):
+    from pages import ui
+
+    _today_cost(store, "116.00")
+    _rate(store, "1.16", TODAY - timedelta(days=40))
+    f = queries.Filters(TODAY, TODAY, currency="EUR")
+    frame, stem = ui.as_downloaded(queries.models(store, f), "models", f)
+    assert stem == f"aicost-models-eur-{TODAY:%Y%m%d}-{TODAY:%Y%m%d}"
+    assert {"cost_eur", "billed_eur", "eur_per_1m_tokens"} <= set(frame.columns)
+    assert not [c for c in frame.columns if "usd" in c.split("_")]
+    assert frame["cost_eur"].sum() == Decimal("100")
+    dollars, stem = ui.as_downloaded(queries.currencies(store, f), "currencies", f, dollars=True)
+    assert "cost_usd" in dollars.columns and stem == f"aicost-currencies-{TODAY:%Y%m%d}-{TODAY:%Y%m%d}"
+    usd = queries.Filters(TODAY, TODAY)
+    assert ui.as_downloaded(queries.models(store, usd), "models", usd)[1] == f"aicost-models-{TODAY:%Y%m%d}-{TODAY:%Y%m%d}"
