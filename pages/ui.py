@@ -157,8 +157,10 @@ def clear() -> None:
     st.cache_data.clear()
 
 
+@st.cache_data(show_spinner=False, ttl=ttl())
 def currency() -> str:
-    """The reporting currency every amount on the pages is in (AICOST_REPORTING_CURRENCY; USD by default)."""
+    """The reporting currency every amount on the pages is in (AICOST_REPORTING_CURRENCY; USD by default); cached,
+    as reading the settings takes milliseconds and money() asks for every cell of a table."""
     return get_settings().reporting_currency
 
 

@@ -97,7 +97,7 @@ def validate(name, period, scope, scope_value, amount, thresholds="50, 80, 100",
     try:
         amount_usd = fields.money(amount, "amount", MAX_AMOUNT)
         if amount_usd is None or amount_usd <= 0:
-            errors["amount"] = f"must be more than {display.money(0, currency).replace('.00', '')}"
+            errors["amount"] = f"must be more than {display.symbol(currency)}0"
     except InvalidInput as exc:
         errors["amount"] = exc.reason
     levels = _thresholds(thresholds, errors)

@@ -21,7 +21,6 @@ from aicost.ledger.store import Store
 HISTORY_DAYS = 28
 MIN_HISTORY_DAYS = 7  # below this the range is widened: too little to know the rhythm
 Z = 2.5  # the range is +-2.5 standard deviations: about 99% of months land inside it
-_CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -169,22 +168,22 @@ def _plural(n: int, word: str) -> str:
 def _explain(days: _Days, spent, today_spent, projected, low, high, wd_rate, we_rate, rhythm, history_days) -> str:
     start, end, today = days.start, days.end, days.today
 
-    def _usd(value) -> str:
+    def _shown(value) -> str:
         return display.money(Decimal(str(value)), days.currency)
 
     if today > end:
-        return f"The period {start} to {end} (UTC) is over: {_usd(spent)} was spent."
-    so_far = (f"{_usd(spent)} spent from {start} up to now (UTC), today's {_usd(today_spent)} so far included."
+        return f"The period {start} to {end} (UTC) is over: {_shown(spent)} was spent."
+    so_far = (f"{_shown(spent)} spent from {start} up to now (UTC), today's {_shown(today_spent)} so far included."
               if days.in_period else f"The period starts on {start} (UTC): nothing is spent in it yet.")
     if history_days == 0:
         if spent == 0:
-            return (f"No spend recorded yet, so the projection is {_usd(spent)}; it will firm up as days of spend "
+            return (f"No spend recorded yet, so the projection is {_shown(spent)}; it will firm up as days of spend "
                     f"come in.")
         return (f"{so_far} There is no complete day before today to learn a typical day from, so the projection is "
                 f"what is spent; it will firm up as days of spend come in.")
-    apart = rhythm and _usd(wd_rate) != _usd(we_rate)
-    basis = (f"a typical weekday of {_usd(wd_rate)} and a typical weekend day of {_usd(we_rate)}" if apart
-             else f"a typical day of {_usd(wd_rate)}")
+    apart = rhythm and _shown(wd_rate) != _shown(we_rate)
+    basis = (f"a typical weekday of {_shown(wd_rate)} and a typical weekend day of {_shown(we_rate)}" if apart
+             else f"a typical day of {_shown(wd_rate)}")
     if days.in_period and days.after:
         left = f"The rest of today and the {_plural(days.after, 'day')} after it, to {end}, are filled with"
     elif days.in_period:
@@ -196,7 +195,7 @@ def _explain(days: _Days, spent, today_spent, projected, low, high, wd_rate, we_
     short = (f" Only {_plural(history_days, 'day')} of history, so the range is wide."
              if history_days < MIN_HISTORY_DAYS else "")
     return (f"{so_far} {left} {basis}, learnt from the last {_plural(history_days, 'complete day')}: about "
-            f"{_usd(projected)} by {end}, likely between {_usd(low)} and {_usd(high)}, never less than what is "
+            f"{_shown(projected)} by {end}, likely between {_shown(low)} and {_shown(high)}, never less than what is "
             f"spent.{full}{short}")
 
 

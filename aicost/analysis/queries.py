@@ -124,7 +124,8 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
                   "team": f"{p_team} AS team", "cost_centre": f"{p_centre} AS cost_centre"}
     pdims = ", ".join(p_computed.get(c, f"p.{c}") for c in DIMENSIONS)
     converting = f.currency != reporting.USD
-    measures = ", ".join(MONEY_MEASURES + TOKEN_MEASURES + (("native",) if converting else ()))
+    plain = ", ".join(MONEY_MEASURES + TOKEN_MEASURES)
+    measures = plain + (", native" if converting else "")
     spread = ", ".join(
         [f"{_spread(d, f'p.{m}', True)} AS {m}" for m in MONEY_MEASURES]
         + [f"{_spread(d, f'p.{m}', False)} AS {m}" for m in TOKEN_MEASURES]
@@ -134,7 +135,7 @@ def _days_sql(store: Store, f: Filters) -> tuple[str, dict]:
     native = ", CASE WHEN currency = :report_in THEN amount END AS native" if converting else ""
     n_expr = "CAST(replace(bucket_width, 'd', '') AS INTEGER)"
     sql = f"""
-        SELECT CAST(bucket_start AS DATE) AS day, {dims}, FALSE AS spread, {", ".join(MONEY_MEASURES + TOKEN_MEASURES)}{native}
+        SELECT CAST(bucket_start AS DATE) AS day, {dims}, FALSE AS spread, {plain}{native}
         FROM {ledger.TABLE}
         WHERE bucket_start >= :start_ts AND bucket_start < :end_ts
           AND bucket_width IN {ledger.SHORT_WIDTHS_SQL}{extra}

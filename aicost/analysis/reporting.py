@@ -17,17 +17,16 @@ currency at all a read is refused in one line that says how to enter one.
 from __future__ import annotations
 
 import decimal
-import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+
+import pandas as pd
 
 from aicost import ledger
 from aicost.errors import InvalidInput
 from aicost.ledger.store import Store
 from aicost.sources import currency
-
-log = logging.getLogger(__name__)
 
 USD = ledger.USD
 PER_USD_DIGITS = 20  # units of the reporting currency for 1 US dollar: DECIMAL(20, s), as many places as fit
@@ -152,10 +151,9 @@ def conversion(store: Store, code: str, start: date, end: date) -> Conversion:
 
 def span(store: Store, start: date, end: date) -> tuple[date, date]:
     """The days of [start, end] the ledger holds rows of (a period row: each of its days); [start, start] for none."""
-    first = store.scalar(f"SELECT CAST(min(bucket_start) AS DATE) FROM {ledger.TABLE}")
-    last = store.scalar(f"SELECT CAST(max(coalesce(bucket_end - INTERVAL '1 second', bucket_start)) AS DATE)"
-                        f" FROM {ledger.TABLE}")
-    if first is None:
+    first, last = store.frame(f"SELECT CAST(min(bucket_start) AS DATE) AS first_day, CAST(max(coalesce(bucket_end"
+                              f" - INTERVAL '1 second', bucket_start)) AS DATE) AS last_day FROM {ledger.TABLE}").iloc[0]
+    if first is None or pd.isna(first):
         return start, start
     start = max(start, currency.as_day(first))
     return start, max(start, min(end, currency.as_day(last)))

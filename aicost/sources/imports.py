@@ -27,7 +27,7 @@ from aicost.config.settings import Settings, get_settings
 from aicost.errors import InvalidInput
 from aicost.ledger import coverage
 from aicost.ledger.store import Store, UpsertResult
-from aicost.sources import manual, registry
+from aicost.sources import currency, manual, registry
 from aicost.sources.files import template
 from aicost.sources.files.csvfile import canon, read, shape_problem
 from aicost.sources.files.format import NO_USAGE, Context, Format, Skip
@@ -236,8 +236,7 @@ _FIELD = {"cost_usd": "cost", "estimate_usd": "cost", "gross_usd": "gross_usd", 
 
 def _currency(value) -> str:
     """A line's currency as merging compares it: US dollars however written ("", "usd", None)."""
-    text = (value or "").strip().upper() if isinstance(value, str) else ""
-    return text if text and text != ledger.USD else ledger.USD
+    return currency.code(value) or ledger.USD
 
 
 class _Merger:
